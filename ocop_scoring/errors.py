@@ -1,0 +1,136 @@
+"""Every error ocop_scoring raises on purpose.
+
+Layer: errors (bottom). Imports: nothing from ocop_scoring.
+
+Each exception keeps its structured fields as attributes and passes them to
+``Exception.__init__`` in constructor order, so that it pickles (kernels and
+worker processes send errors across process boundaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from attrs import frozen
+
+
+class OcopError(Exception):
+    """Base class: anything the user can fix. Views and the CLI show these."""
+
+
+@frozen
+class Problem:
+    """One defect in an input file, located precisely enough to fix it.
+
+    Rendered in the compiler layout that editors turn into links::
+
+        criteria/qd26-2026/qd26-2026-04.yaml:212: parts[C].groups[7].options[3].points:
+        expected at most the criterion's maximum 3, got 13
+    """
+
+    path: str
+    line: int | None  # 1-based; None when the format has no line numbers
+    key: str
+    expected: str
+    got: object
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        got = self.got if isinstance(self.got, _Verbatim) else repr(self.got)
+        return f"{where}: {self.key}: expected {self.expected}, got {got}"
+
+
+class _Verbatim(str):
+    """A ``got`` value shown without quotes (already a description)."""
+
+    __slots__ = ()
+
+
+def verbatim(text: str) -> str:
+    """Mark ``text`` as a description to show as is in a Problem's ``got``."""
+    return _Verbatim(text)
+
+
+class ProblemsError(OcopError):
+    """Base for errors that carry a list of located problems."""
+
+    what = "input"
+
+    def __init__(self, path: str, problems: Sequence[Problem]) -> None:
+        self.path = str(path)
+        self.problems = tuple(problems)
+        super().__init__(self.path, self.problems)
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in {self.path}:"
+        return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+
+
+class CriteriaSheetError(ProblemsError):
+    """A criteria sheet file cannot be used; ``problems`` lists every defect."""
+
+    what = "criteria sheet"
+
+
+class RuleSetError(ProblemsError):
+    """A rule-set file cannot be used; ``problems`` lists every defect."""
+
+    what = "rule set"
+
+
+class ScoresInputError(ProblemsError):
+    """A scores file (CSV, XLSX, session file) cannot be scored."""
+
+    what = "scores"
+
+
+class ImportFileError(ProblemsError):
+    """A products/members import file cannot be imported; nothing was imported."""
+
+    what = "import"
+
+
+class ScorecardError(OcopError):
+    """A scorecard does not fit its sheet (unknown criterion, option out of range, incomplete)."""
+
+
+class UnknownSheetError(OcopError):
+    """No criteria sheet with the requested id is available."""
+
+    def __init__(self, sheet_id: str, known: Sequence[str] = ()) -> None:
+        self.sheet_id = sheet_id
+        self.known = tuple(known)
+        super().__init__(sheet_id, self.known)
+
+    def __str__(self) -> str:
+        hint = f" (known: {self.known[0]} … {self.known[-1]})" if self.known else ""
+        return f"unknown criteria sheet {self.sheet_id!r}{hint}"
+
+
+class UnknownRuleSetError(OcopError):
+    """No rule set with the requested id is available."""
+
+    def __init__(self, ruleset_id: str, known: Sequence[str] = ()) -> None:
+        self.ruleset_id = ruleset_id
+        self.known = tuple(known)
+        super().__init__(ruleset_id, self.known)
+
+    def __str__(self) -> str:
+        return f"unknown rule set {self.ruleset_id!r}; expected one of {', '.join(self.known)}"
+
+
+class SettingsError(OcopError):
+    """A council setting has a value the rules do not allow."""
+
+
+class StoreError(OcopError):
+    """Session data is missing, unreadable or inconsistent."""
+
+
+class AccessDenied(StoreError):
+    """The token used may not perform this action."""
+
+
+class SessionFinalised(StoreError):
+    """The session is finalised and read-only."""

@@ -1,0 +1,381 @@
+"""Domain model: immutable criteria sheets, rule sets, council rules and scorecards.
+
+Layer: model. Imports: errors. No I/O, no widgets, no numpy.
+
+Points are whole numbers (every sheet of Decisions 1048/2019, 148/2023 and
+26/2026 prints whole points), so every sum is an ``int`` and every mean is a
+``fractions.Fraction``: no float ever decides a star.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from functools import cached_property
+from typing import Literal
+
+from attrs import field, frozen
+
+from ocop_scoring.errors import ScorecardError, SettingsError
+
+NodeKind = Literal["group", "criterion", "sub_criterion"]
+MinimumRule = Literal["mean", "every-member", "none"]
+MINIMUM_RULES: tuple[MinimumRule, ...] = ("mean", "every-member", "none")
+
+
+@frozen
+class Anomaly:
+    """A place where the printed decision is defective, and the value used instead.
+
+    ``printed`` is what the source prints (verbatim), the data holds the value
+    used, and the notes say why. Anomalies are recorded, never fixed silently.
+    """
+
+    printed: str
+    note_vi: str
+    note_en: str = ""
+
+
+@frozen
+class Option:
+    """One answer a member can tick for a scored criterion."""
+
+    number: int  # 1-based position in printed order (case a's options, then case b's)
+    text_vi: str
+    points: int
+    text_en: str | None = None
+    star: int | None = None  # the printed ***/****/***** marker: minimum for that star level
+    case: str | None = None  # "a" / "b" for "Lựa chọn một trong hai trường hợp sau"
+    anomaly: Anomaly | None = None
+
+
+@frozen
+class Case:
+    """One of the alternatives of a choose-one-case criterion."""
+
+    code: str
+    text_vi: str
+    text_en: str | None = None
+
+
+@frozen
+class Condition:
+    """The criterion counts only when another criterion reaches ``min_points``.
+
+    Sheets 1-25: 5.2 "Chỉ áp dụng khi có câu chuyện sản phẩm" counts 0 when
+    5.1 scores 0 (no product story).
+    """
+
+    criterion: str
+    min_points: int
+    note_vi: str
+
+
+@frozen
+class Criterion:
+    """A node of the sheet: a criterion group, a criterion or a sub-criterion.
+
+    A node either has ``options`` (it is scored directly: a leaf) or
+    ``children``. Leaves are the scored units.
+    """
+
+    code: str
+    kind: NodeKind
+    text_vi: str
+    max_points: int
+    text_en: str | None = None
+    options: tuple[Option, ...] = field(default=(), converter=tuple)
+    children: tuple[Criterion, ...] = field(default=(), converter=tuple)
+    notes_vi: tuple[str, ...] = field(default=(), converter=tuple)
+    knockout_vi: tuple[str, ...] = field(default=(), converter=tuple)
+    cases: tuple[Case, ...] = field(default=(), converter=tuple)
+    condition: Condition | None = None
+    anomaly: Anomaly | None = None
+
+    @property
+    def is_leaf(self) -> bool:
+        """Whether this node is scored directly."""
+        return bool(self.options)
+
+    def option(self, number: int) -> Option:
+        """Return option ``number`` (1-based).
+
+        Raises:
+            ScorecardError: If there is no such option.
+        """
+        if isinstance(number, bool) or not 1 <= number <= len(self.options):
+            msg = (
+                f"criterion {self.code}: expected an option between 1 and "
+                f"{len(self.options)}, got {number!r}"
+            )
+            raise ScorecardError(msg)
+        return self.options[number - 1]
+
+    def star_minimums(self) -> dict[int, int]:
+        """Points required on this criterion for each marked star level."""
+        return {o.star: o.points for o in self.options if o.star is not None}
+
+    def walk(self) -> Iterator[Criterion]:
+        """Yield this node and every node below it, in printed order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@frozen
+class Part:
+    """Part A, B or C of a sheet."""
+
+    code: str
+    label_vi: str
+    max_points: int
+    groups: tuple[Criterion, ...] = field(converter=tuple)
+    label_en: str | None = None
+    anomaly: Anomaly | None = None
+
+
+@frozen
+class Classification:
+    """Where the sheet sits in Phụ lục I: ngành / nhóm / phân nhóm."""
+
+    sector_code: str
+    sector_vi: str
+    group_code: str
+    group_vi: str
+    subgroup_code: str | None = None
+    subgroup_vi: str | None = None
+    ministry_vi: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The classification path, e.g. ``I.3.c``."""
+        parts = [self.sector_code, self.group_code]
+        if self.subgroup_code:
+            parts.append(self.subgroup_code)
+        return ".".join(parts)
+
+
+@frozen(cache_hash=True)
+class Sheet:
+    """One official criteria sheet (bộ tiêu chí kiêm phiếu đánh giá) of one product group."""
+
+    sheet_id: str
+    ruleset_id: str
+    title_vi: str
+    source: str
+    parts: tuple[Part, ...] = field(converter=tuple)
+    number: int | None = None
+    title_en: str | None = None
+    heading_vi: str | None = None
+    classification: Classification | None = None
+    classification_line_vi: str | None = None
+    dossier_knockouts_vi: tuple[str, ...] = field(default=(), converter=tuple)
+    star_note_vi: str | None = None
+    total_points: int = 100
+    notes: tuple[str, ...] = field(default=(), converter=tuple)
+    sha256: str = ""  # digest of the file it came from, for provenance and pinning
+
+    @cached_property
+    def leaves(self) -> tuple[Criterion, ...]:
+        """The scored units in printed order."""
+        return tuple(n for n in self.nodes() if n.is_leaf)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Criterion]:
+        return {n.code: n for n in self.nodes()}
+
+    @cached_property
+    def leaf_part(self) -> dict[str, str]:
+        """Part code of each leaf."""
+        return {n.code: p.code for p in self.parts for g in p.groups for n in g.walk() if n.is_leaf}
+
+    @cached_property
+    def leaf_group(self) -> dict[str, str]:
+        """Criterion-group code of each leaf."""
+        return {n.code: g.code for p in self.parts for g in p.groups for n in g.walk() if n.is_leaf}
+
+    def nodes(self) -> Iterator[Criterion]:
+        """Yield every group, criterion and sub-criterion in printed order."""
+        for part in self.parts:
+            for group in part.groups:
+                yield from group.walk()
+
+    def criterion(self, code: str) -> Criterion:
+        """Return the node with this code.
+
+        Raises:
+            ScorecardError: If the sheet has no such criterion.
+        """
+        try:
+            return self._by_code[code]
+        except KeyError:
+            msg = f"sheet {self.sheet_id} has no criterion {code!r}"
+            raise ScorecardError(msg) from None
+
+    def leaf(self, code: str) -> Criterion:
+        """Return the scored criterion with this code.
+
+        Raises:
+            ScorecardError: If there is no such criterion or it is not scored directly.
+        """
+        node = self.criterion(code)
+        if not node.is_leaf:
+            leaves = ", ".join(n.code for n in node.walk() if n.is_leaf)
+            msg = f"sheet {self.sheet_id}: criterion {code} is scored through {leaves}"
+            raise ScorecardError(msg)
+        return node
+
+    def has_leaf(self, code: str) -> bool:
+        """Whether ``code`` names a scored criterion of this sheet."""
+        node = self._by_code.get(code)
+        return node is not None and node.is_leaf
+
+    def star_minimums(self) -> list[tuple[int, str, int]]:
+        """Every printed star marker as (star level, criterion code, points required)."""
+        out = [(s, leaf.code, pts) for leaf in self.leaves for s, pts in leaf.star_minimums().items()]
+        return sorted(out, key=lambda t: t[0])
+
+    def anomalies(self) -> list[tuple[str, Anomaly]]:
+        """Every recorded anomaly with the place it belongs to."""
+        found: list[tuple[str, Anomaly]] = []
+        for part in self.parts:
+            if part.anomaly:
+                found.append((f"part {part.code}", part.anomaly))
+            for group in part.groups:
+                for node in group.walk():
+                    if node.anomaly:
+                        found.append((f"criterion {node.code}", node.anomaly))
+                    for option in node.options:
+                        if option.anomaly:
+                            found.append((f"criterion {node.code} option {option.number}", option.anomaly))
+        return found
+
+
+@frozen
+class Band:
+    """A star band: a mean from ``min_total`` (inclusive) up to the next band gives ``stars``."""
+
+    stars: int
+    min_total: Fraction
+    text_vi: str = ""
+
+
+@frozen
+class Level:
+    """A rating level (district, province, central) and what it decides."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    certifies_stars: tuple[int, ...] = field(converter=tuple)
+    forwards_to: str | None = None
+    forwards_from_total: Fraction | None = None
+
+
+@frozen
+class RuleSet:
+    """A decision's rules: parts, star bands, levels, certificate validity."""
+
+    ruleset_id: str
+    decision_vi: str
+    title_vi: str
+    title_en: str
+    source: str
+    effective_from: str
+    parts: tuple[tuple[str, int], ...] = field(converter=tuple)
+    bands: tuple[Band, ...] = field(converter=tuple)
+    levels: tuple[Level, ...] = field(converter=tuple)
+    total_points: int = 100
+    recognized_from_stars: int = 3
+    minimum_star_levels: tuple[int, ...] = field(default=(3, 4, 5), converter=tuple)
+    certificate_months: int | None = None
+    rerating_opens_days: int | None = None
+    rerating_closes_days: int | None = None
+    status_vi: str = ""
+    notes: tuple[str, ...] = field(default=(), converter=tuple)
+    sha256: str = ""
+
+    def band_for(self, total_sum: int, count: int) -> Band:
+        """Return the band of the exact mean ``total_sum / count``.
+
+        >>> from fractions import Fraction as F
+        >>> rs = RuleSet("x", "", "", "", "", "", (("A", 100),),
+        ...              (Band(1, F(0)), Band(2, F(30)), Band(3, F(50))), ())
+        >>> rs.band_for(149, 3).stars, rs.band_for(150, 3).stars
+        (2, 3)
+        """
+        chosen = self.bands[0]
+        for band in self.bands:
+            if band.min_total * count <= total_sum:
+                chosen = band
+        return chosen
+
+    def level(self, code: str) -> Level:
+        """Return the rating level called ``code``.
+
+        Raises:
+            SettingsError: If the rule set has no such level.
+        """
+        for level in self.levels:
+            if level.code == code:
+                return level
+        known = ", ".join(lv.code for lv in self.levels)
+        msg = f"rule set {self.ruleset_id} has no level {code!r}; expected one of {known}"
+        raise SettingsError(msg)
+
+    @property
+    def first_level(self) -> Level:
+        """The level that rates first (the council the toolkit serves by default)."""
+        return self.levels[0]
+
+
+@frozen
+class CouncilRules:
+    """The settings a council chooses where the decision leaves room.
+
+    Defaults: minimums checked on the council mean, discussion when the spread
+    of member totals is over 10 points.
+    """
+
+    minimum_rule: MinimumRule = "mean"
+    spread_threshold: int = 10
+    spread_strict: bool = True  # True: spread > threshold; False: spread >= threshold
+    level: str | None = None  # the council's rating level; None: the rule set's first level
+
+    def __attrs_post_init__(self) -> None:
+        if self.minimum_rule not in MINIMUM_RULES:
+            msg = f"minimum_rule: expected one of {', '.join(MINIMUM_RULES)}, got {self.minimum_rule!r}"
+            raise SettingsError(msg)
+        if isinstance(self.spread_threshold, bool) or not isinstance(self.spread_threshold, int) or (
+            self.spread_threshold < 0
+        ):
+            msg = f"spread_threshold: expected a whole number >= 0, got {self.spread_threshold!r}"
+            raise SettingsError(msg)
+
+    def spread_flags(self, spread: int) -> bool:
+        """Whether a spread of member totals needs discussion under these rules."""
+        if self.spread_strict:
+            return spread > self.spread_threshold
+        return spread >= self.spread_threshold
+
+
+@frozen
+class Scorecard:
+    """One member's ticks for one product: criterion code -> option number."""
+
+    product_id: str
+    member_id: str
+    sheet_id: str
+    choices: tuple[tuple[str, int], ...] = field(converter=tuple)
+
+    def as_dict(self) -> dict[str, int]:
+        """The choices as a mapping."""
+        return dict(self.choices)
+
+
+@frozen
+class Rejection:
+    """A knock-out: the product is rejected and gets no star."""
+
+    product_id: str
+    reason: str

@@ -1,0 +1,62 @@
+"""Packaged UI and explanation texts, Vietnamese first with an English toggle.
+
+Layer: loader. Imports: yamlio. Reads only its packaged ``texts.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+
+from ocop_scoring.yamlio import read_yaml
+
+LANGUAGES = ("vi", "en")
+
+
+class Texts:
+    """Read-only lookup of every string that is not criteria data."""
+
+    def __init__(self, table: Mapping[str, Mapping[str, str]], steps: Mapping[str, Mapping[str, str]]) -> None:
+        self._table = table
+        self._steps = steps
+
+    def t(self, key: str, lang: str = "vi") -> str:
+        """The text called ``key`` in ``lang`` (Vietnamese if that language lacks it)."""
+        entry = self._table.get(key)
+        if entry is None:
+            return key
+        return entry.get(lang) or entry.get("vi") or key
+
+    def template(self, rule: str, lang: str = "vi") -> str:
+        """The sentence template of an explanation step."""
+        entry = self._steps.get(rule)
+        if entry is None:
+            return rule + ": {subject}"
+        return entry.get(lang) or entry["vi"]
+
+    def has_template(self, rule: str) -> bool:
+        """Whether a step rule has a template."""
+        return rule in self._steps
+
+    def keys(self) -> list[str]:
+        """Every text key."""
+        return sorted(self._table)
+
+    def rules(self) -> list[str]:
+        """Every step rule with a template."""
+        return sorted(self._steps)
+
+
+@cache
+def load_texts() -> Texts:
+    """Load the packaged texts (once per process)."""
+    source = resources.files("ocop_scoring").joinpath("texts.yaml")
+    data, problems = read_yaml("ocop_scoring/texts.yaml", source.read_text(encoding="utf-8"))
+    if problems or not isinstance(data, dict):
+        msg = "; ".join(str(p) for p in problems) or "ocop_scoring/texts.yaml: expected a mapping"
+        raise RuntimeError(msg)
+    return Texts(
+        {k: dict(v) for k, v in data["texts"].items()},
+        {k: dict(v) for k, v in data["steps"].items()},
+    )
