@@ -41,7 +41,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = _Parser(prog="ocop", description="OCOP council scoring toolkit (Decision 26/2026/QĐ-TTg and earlier).")
-    parser.add_argument("--criteria-dir", type=Path, default=None, help="criteria folder (default: the official sheets)")
+    parser.add_argument(
+        "--criteria-dir", type=Path, default=None, help="criteria folder (default: the official sheets)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for register in _COMMANDS:
         register(sub)
@@ -65,11 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception:  # noqa: BLE001 - the last line of defence: no traceback on screen
+    except Exception:
         fd, name = tempfile.mkstemp(prefix="ocop-error-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             traceback.print_exc(file=f)
-        print(f"ocop: internal error ({sys.exc_info()[1]!r}); details written to {name}. Please report it.", file=sys.stderr)
+        print(
+            f"ocop: internal error ({sys.exc_info()[1]!r}); details written to {name}. Please report it.",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -86,7 +91,7 @@ def _problem_line(problem: Any) -> str:
     if problem.line:
         prefix = f"{problem.path}:{problem.line}: "
         if text.startswith(prefix):
-            return f"{problem.path}: line {problem.line}: {text[len(prefix):]}"
+            return f"{problem.path}: line {problem.line}: {text[len(prefix) :]}"
     return text
 
 
@@ -180,7 +185,9 @@ def cmd_sheets_show(args: argparse.Namespace) -> int:
                 if node.anomaly:
                     print(f"{inner}! {node.anomaly.note_en if en and node.anomaly.note_en else node.anomaly.note_vi}")
                 if node.condition:
-                    print(f"{inner}? {node.condition.note_vi} (counts only when {node.condition.criterion} >= {node.condition.min_points})")
+                    print(
+                        f"{inner}? {node.condition.note_vi} (counts only when {node.condition.criterion} >= {node.condition.min_points})"
+                    )
                 for case in node.cases:
                     print(f"{inner}case {case.code}: {case.text_vi}")
                 for note in node.notes_vi:
@@ -248,7 +255,13 @@ def _register_score(sub: argparse._SubParsersAction) -> None:
     add_rule_options(p)
     p.add_argument("--rejections", type=Path, default=None, help="CSV product_id,reason of knocked-out products")
     p.add_argument("--format", choices=("json", "table", "csv"), default="table")
-    p.add_argument("--explain", metavar="PRODUCT_ID", action="append", default=None, help="print this product's whole calculation (repeatable; 'all' for every product)")
+    p.add_argument(
+        "--explain",
+        metavar="PRODUCT_ID",
+        action="append",
+        default=None,
+        help="print this product's whole calculation (repeatable; 'all' for every product)",
+    )
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of tables and explanations")
     p.set_defaults(handler=cmd_score)
 
@@ -256,10 +269,27 @@ def _register_score(sub: argparse._SubParsersAction) -> None:
 def add_rule_options(p: argparse.ArgumentParser) -> None:
     """The council-rule options shared by ``score`` and ``session create``."""
     p.add_argument("--ruleset", default=None, help="rule set id (default: the session's, else qd26-2026)")
-    p.add_argument("--minimum-rule", choices=("mean", "every-member", "none"), default=None, help="how star minimums are checked (default: mean)")
-    p.add_argument("--spread-threshold", type=int, default=None, help="discussion when the spread of member totals exceeds this (default 10)")
-    p.add_argument("--spread-inclusive", action="store_true", default=None, help="flag a spread equal to the threshold too (>= instead of >)")
-    p.add_argument("--level", default=None, help="the council's rating level (default: the rule set's first, e.g. province)")
+    p.add_argument(
+        "--minimum-rule",
+        choices=("mean", "every-member", "none"),
+        default=None,
+        help="how star minimums are checked (default: mean)",
+    )
+    p.add_argument(
+        "--spread-threshold",
+        type=int,
+        default=None,
+        help="discussion when the spread of member totals exceeds this (default 10)",
+    )
+    p.add_argument(
+        "--spread-inclusive",
+        action="store_true",
+        default=None,
+        help="flag a spread equal to the threshold too (>= instead of >)",
+    )
+    p.add_argument(
+        "--level", default=None, help="the council's rating level (default: the rule set's first, e.g. province)"
+    )
 
 
 def rules_from_args(args: argparse.Namespace, base: Any = None) -> Any:
@@ -305,7 +335,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     for block in cards.blocks:
         sheet = sheets[block.sheet_id]
         if sheet.ruleset_id != ruleset.ruleset_id:
-            raise _OcopError(f"sheet {sheet.sheet_id} belongs to rule set {sheet.ruleset_id}, not {ruleset.ruleset_id} (use --ruleset {sheet.ruleset_id})")
+            raise _OcopError(
+                f"sheet {sheet.sheet_id} belongs to rule set {sheet.ruleset_id}, not {ruleset.ruleset_id} (use --ruleset {sheet.ruleset_id})"
+            )
     result = score_council(cards, sheets, ruleset, rules_from_args(args, base_rules), rejections)
     if args.explain:
         return _print_explanations(result, args.explain, args.lang)
@@ -329,7 +361,9 @@ def _print_explanations(result: Any, wanted: list[str], lang: str) -> int:
     ids = list(result.product_ids) if "all" in wanted else wanted
     for pid in ids:
         if pid not in result:
-            raise ScorecardError(f"--explain: no scorecards for product {pid!r} (products: {', '.join(result.product_ids[:10])}{' …' if len(result) > 10 else ''})")
+            raise ScorecardError(
+                f"--explain: no scorecards for product {pid!r} (products: {', '.join(result.product_ids[:10])}{' …' if len(result) > 10 else ''})"
+            )
     for i, pid in enumerate(ids):
         if i:
             print("\n" + "=" * 80 + "\n")
@@ -341,25 +375,52 @@ def _print_table(result: Any, lang: str) -> None:
     from ocop_scoring.texts import load_texts
 
     t = load_texts()
-    heads = ["product_id", "sheet_id", "members", "mean_total", "mean_A", "mean_B", "mean_C", "spread", "band", "stars", "unmet", "rank", "overall"]
+    heads = [
+        "product_id",
+        "sheet_id",
+        "members",
+        "mean_total",
+        "mean_A",
+        "mean_B",
+        "mean_C",
+        "spread",
+        "band",
+        "stars",
+        "unmet",
+        "rank",
+        "overall",
+    ]
     labels = [t.t(f"col_{h}", lang) if t.t(f"col_{h}", lang) != f"col_{h}" else h for h in heads]
     rows = []
     for r in result.table():
         rows.append(
             [
-                r["product_id"], r["sheet_id"], str(r["members"]), r["mean_total"], r["mean_A"], r["mean_B"], r["mean_C"],
-                f"{r['spread']}{' !' if r['needs_discussion'] else ''}", str(r["band_stars"]),
-                ("✗" if r["rejected"] else str(r["stars"])), r["unmet_minimums"] or "-", str(r["rank"]), str(r["overall_rank"]),
+                r["product_id"],
+                r["sheet_id"],
+                str(r["members"]),
+                r["mean_total"],
+                r["mean_A"],
+                r["mean_B"],
+                r["mean_C"],
+                f"{r['spread']}{' !' if r['needs_discussion'] else ''}",
+                str(r["band_stars"]),
+                ("✗" if r["rejected"] else str(r["stars"])),
+                r["unmet_minimums"] or "-",
+                str(r["rank"]),
+                str(r["overall_rank"]),
             ]
         )
-    widths = [max(len(labels[i]), *(len(row[i]) for row in rows)) if rows else len(labels[i]) for i in range(len(heads))]
+    widths = [
+        max(len(labels[i]), *(len(row[i]) for row in rows)) if rows else len(labels[i]) for i in range(len(heads))
+    ]
     print("  ".join(label.ljust(w) for label, w in zip(labels, widths, strict=True)))
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     rules = result.as_json()["rules"]
     op = ">" if rules["spread_strict"] else ">="
     print(
-        "\n" + t.t("table_footer", lang).format(
+        "\n"
+        + t.t("table_footer", lang).format(
             ruleset=result.ruleset.ruleset_id,
             minimum_rule=t.t("minimum_rule_" + rules["minimum_rule"], lang),
             op=op,

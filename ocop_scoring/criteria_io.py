@@ -10,6 +10,7 @@ problem of a file is reported at once as ``file:line: key: expected …, got …
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -75,10 +76,7 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, where: LineDict | int | None, key: str, expected: str, got: object, field_: str = "") -> None:
-        if isinstance(where, LineDict):
-            line = where.line_of(field_) if field_ else where.line
-        else:
-            line = where
+        line = (where.line_of(field_) if field_ else where.line) if isinstance(where, LineDict) else where
         self.problems.append(Problem(self.path, line, key, expected, got))
 
     def mapping(self, value: Any, where: LineDict | int | None, key: str) -> LineDict | None:
@@ -104,7 +102,9 @@ class _Checker:
     def code(self, obj: LineDict, name: str, key: str) -> str | None:
         value = obj.get(name)
         if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-            self.add(obj, f"{key}.{name}" if key else name, "a code (write it in quotes, e.g. '1.1')", _describe(value), name)
+            self.add(
+                obj, f"{key}.{name}" if key else name, "a code (write it in quotes, e.g. '1.1')", _describe(value), name
+            )
             return None
         if isinstance(value, float):
             return None
@@ -131,7 +131,11 @@ class _Checker:
     def known_keys(self, obj: LineDict, allowed: Iterable[str], key: str) -> None:
         allowed = set(allowed)
         for name in obj:
-            if name not in allowed:
+            if name == "star" and "options" in allowed:
+                self.add(
+                    obj.line_of(name), f"{key}.star", "the star marker under one of the criterion's options", obj[name]
+                )
+            elif name not in allowed:
                 self.add(
                     obj.line_of(name),
                     f"{key}.{name}" if key else name,
@@ -194,10 +198,26 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
         return None
     check.known_keys(
         top,
-        (
-            "format id decision_vi title_vi title_en status_vi effective_from source sheets total_points "
-            "parts bands recognized_from_stars minimum_star_levels levels certificate_months rerating notes"
-        ).split(),
+        [
+            "format",
+            "id",
+            "decision_vi",
+            "title_vi",
+            "title_en",
+            "status_vi",
+            "effective_from",
+            "source",
+            "sheets",
+            "total_points",
+            "parts",
+            "bands",
+            "recognized_from_stars",
+            "minimum_star_levels",
+            "levels",
+            "certificate_months",
+            "rerating",
+            "notes",
+        ],
         "",
     )
     rid = check.code(top, "id", "")
@@ -234,7 +254,12 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
             low = _fraction(check, band, "min_total", f"bands[{i}]")
             if stars is not None and low is not None:
                 if bands and (stars <= bands[-1].stars or low <= bands[-1].min_total):
-                    check.add(band, f"bands[{i}]", "bands in increasing order of stars and min_total", verbatim(f"{stars}★ from {low}"))
+                    check.add(
+                        band,
+                        f"bands[{i}]",
+                        "bands in increasing order of stars and min_total",
+                        verbatim(f"{stars}★ from {low}"),
+                    )
                 bands.append(Band(stars, low, str(band.get("text_vi") or "")))
         if bands and bands[0].min_total != 0:
             check.add(top, "bands[0].min_total", "0 (the lowest band starts at 0)", bands[0].min_total, "bands")
@@ -268,7 +293,12 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
         codes = {lv.code for lv in levels}
         for i, lv in enumerate(levels):
             if lv.forwards_to is not None and lv.forwards_to not in codes:
-                check.add(top.line_of("levels"), f"levels[{i}].forwards_to", f"one of {', '.join(sorted(codes))}", lv.forwards_to)
+                check.add(
+                    top.line_of("levels"),
+                    f"levels[{i}].forwards_to",
+                    f"one of {', '.join(sorted(codes))}",
+                    lv.forwards_to,
+                )
     recognized = check.whole(top, "recognized_from_stars", "", minimum=1) or 3
     min_levels = top.get("minimum_star_levels", [3, 4, 5])
     if not isinstance(min_levels, list) or not all(isinstance(s, int) for s in min_levels):
@@ -326,7 +356,9 @@ def load_sheet(path: Path | str, rulesets: Mapping[str, RuleSet] | None = None) 
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CriteriaSheetError(str(path), [Problem(str(path), None, "file", "a readable file", verbatim(exc.strerror or str(exc)))]) from None
+        raise CriteriaSheetError(
+            str(path), [Problem(str(path), None, "file", "a readable file", verbatim(exc.strerror or str(exc)))]
+        ) from None
     return parse_sheet(raw, str(path), rulesets, expected_id=path.stem)
 
 
@@ -356,7 +388,9 @@ def parse_sheet(
         text = data_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data_bytes[: exc.start].count(b"\n") + 1
-        raise CriteriaSheetError(name, [Problem(name, line, "encoding", "UTF-8 text", verbatim(f"byte 0x{data_bytes[exc.start]:02x}"))]) from None
+        raise CriteriaSheetError(
+            name, [Problem(name, line, "encoding", "UTF-8 text", verbatim(f"byte 0x{data_bytes[exc.start]:02x}"))]
+        ) from None
     data, problems = read_yaml(name, text)
     check.problems.extend(problems)
     sheet = _SheetBuilder(check, rulesets, expected_id).build(data) if data is not None else None
@@ -387,7 +421,7 @@ class _SheetBuilder:
     expected_id: str | None
     codes: dict[str, int] = field(default_factory=dict)
     leaves: dict[str, Criterion] = field(default_factory=dict)
-    conditions: list[tuple[str, Condition, int]] = field(default_factory=list)
+    conditions: list[tuple[str, Condition, int, str]] = field(default_factory=list)
     star_levels: tuple[int, ...] = (3, 4, 5)
 
     def build(self, data: Any) -> Sheet | None:
@@ -400,10 +434,23 @@ class _SheetBuilder:
             return None
         check.known_keys(
             top,
-            (
-                "format id ruleset number title_vi title_en heading_vi classification classification_line_vi "
-                "source notes dossier_knockouts_vi star_note_vi total_points parts"
-            ).split(),
+            [
+                "format",
+                "id",
+                "ruleset",
+                "number",
+                "title_vi",
+                "title_en",
+                "heading_vi",
+                "classification",
+                "classification_line_vi",
+                "source",
+                "notes",
+                "dossier_knockouts_vi",
+                "star_note_vi",
+                "total_points",
+                "parts",
+            ],
             "",
         )
         sid = check.code(top, "id", "")
@@ -421,10 +468,15 @@ class _SheetBuilder:
         total = check.whole(top, "total_points", "", minimum=1)
         classification = self._classification(top)
         parts = self._parts(top, ruleset, total)
-        for code, cond, line in self.conditions:
+        for code, cond, line, key in self.conditions:
             target = self.leaves.get(cond.criterion)
             if target is None or cond.criterion == code:
-                check.add(line, f"criteria[{code}].condition.criterion", "a scored criterion of this sheet other than itself", cond.criterion)
+                check.add(
+                    line,
+                    f"{key}.condition.criterion",
+                    "a scored criterion of this sheet other than itself",
+                    cond.criterion,
+                )
         if check.problems or sid is None or rid is None or total is None:
             return None
         return Sheet(
@@ -460,13 +512,20 @@ class _SheetBuilder:
                 continue
             m = self.check.mapping(item, c.line_of(name), f"classification.{name}")
             if m is not None:
-                pieces[name] = (self.check.code(m, "code", f"classification.{name}") or "", self.check.text(m, "vi", f"classification.{name}") or "")
+                pieces[name] = (
+                    self.check.code(m, "code", f"classification.{name}") or "",
+                    self.check.text(m, "vi", f"classification.{name}") or "",
+                )
         if "sector" not in pieces or "group" not in pieces:
             return None
         sub = pieces.get("subgroup")
         return Classification(
-            pieces["sector"][0], pieces["sector"][1], pieces["group"][0], pieces["group"][1],
-            sub[0] if sub else None, sub[1] if sub else None,
+            pieces["sector"][0],
+            pieces["sector"][1],
+            pieces["group"][0],
+            pieces["group"][1],
+            sub[0] if sub else None,
+            sub[1] if sub else None,
             self.check.text(c, "ministry_vi", "classification", required=False),
         )
 
@@ -488,19 +547,42 @@ class _SheetBuilder:
             mx = check.whole(p, "max_points", key)
             if ruleset is not None:
                 if code not in expected:
-                    check.add(p, f"{key}.code", f"a part of rule set {ruleset.ruleset_id} ({', '.join(expected)})", code, "code")
+                    check.add(
+                        p,
+                        f"{key}.code",
+                        f"a part of rule set {ruleset.ruleset_id} ({', '.join(expected)})",
+                        code,
+                        "code",
+                    )
                 elif mx is not None and expected[code] != mx:
-                    check.add(p, f"{key}.max_points", f"{expected[code]} (rule set {ruleset.ruleset_id})", mx, "max_points")
+                    check.add(
+                        p, f"{key}.max_points", f"{expected[code]} (rule set {ruleset.ruleset_id})", mx, "max_points"
+                    )
             groups = self._children(p, "groups", "group", key)
             if mx is not None and groups and all(g is not None for g in groups):
                 got = sum(g.max_points for g in groups)
                 if got != mx:
                     check.add(p, f"{key}.max_points", f"the sum of its groups' maxima ({got})", mx, "max_points")
-            parts.append(Part(code, check.text(p, "label_vi", key) or "", mx or 0, tuple(g for g in groups if g), check.text(p, "label_en", key, required=False), self._anomaly(p, key)))
+            parts.append(
+                Part(
+                    code,
+                    check.text(p, "label_vi", key) or "",
+                    mx or 0,
+                    tuple(g for g in groups if g),
+                    check.text(p, "label_en", key, required=False),
+                    self._anomaly(p, key),
+                )
+            )
         if ruleset is not None:
             missing = [c for c in expected if c not in {p.code for p in parts}]
             if missing:
-                check.add(top, "parts", f"parts {', '.join(expected)} of rule set {ruleset.ruleset_id}", verbatim(f"no part {', '.join(missing)}"), "parts")
+                check.add(
+                    top,
+                    "parts",
+                    f"parts {', '.join(expected)} of rule set {ruleset.ruleset_id}",
+                    verbatim(f"no part {', '.join(missing)}"),
+                    "parts",
+                )
         if total is not None and parts:
             got = sum(p.max_points for p in parts)
             if got != total:
@@ -522,13 +604,30 @@ class _SheetBuilder:
         code = check.code(n, "code", f"{parent_key}.{list_name}[{index}]")
         key = f"{parent_key}.{list_name}[{code if code else index}]"
         child_key = _CHILD_KEY.get(kind)
-        allowed = ["code", "text_vi", "text_en", "max_points", "options", "notes_vi", "knockout_vi", "cases", "condition", "anomaly"]
+        allowed = [
+            "code",
+            "text_vi",
+            "text_en",
+            "max_points",
+            "options",
+            "notes_vi",
+            "knockout_vi",
+            "cases",
+            "condition",
+            "anomaly",
+        ]
         if child_key:
             allowed.append(child_key)
         check.known_keys(n, allowed, key)
         if code is not None:
             if code in self.codes:
-                check.add(n, f"{key}.code", f"a code not used earlier in this sheet (first used on line {self.codes[code]})", code, "code")
+                check.add(
+                    n,
+                    f"{key}.code",
+                    f"a code not used earlier in this sheet (first used on line {self.codes[code]})",
+                    code,
+                    "code",
+                )
             else:
                 self.codes[code] = n.line_of("code")
         text = check.text(n, "text_vi", key) or ""
@@ -559,7 +658,7 @@ class _SheetBuilder:
                 if crit is not None and mp is not None:
                     condition = Condition(crit, mp, note)
                     if code:
-                        self.conditions.append((code, condition, c.line))
+                        self.conditions.append((code, condition, c.line_of("criterion"), key))
         if code is None or mx is None:
             return None
         node = Criterion(
@@ -619,20 +718,44 @@ class _SheetBuilder:
             star = o.get("star")
             if star is not None:
                 if isinstance(star, bool) or star not in self.star_levels:
-                    check.add(o, f"{okey}.star", f"one of the star levels {', '.join(map(str, self.star_levels))}", star, "star")
+                    check.add(
+                        o,
+                        f"{okey}.star",
+                        f"one of the star levels {', '.join(map(str, self.star_levels))}",
+                        star,
+                        "star",
+                    )
                     star = None
                 elif star in stars_seen:
-                    check.add(o, f"{okey}.star", f"each star level marked once per criterion (already on option {stars_seen[star]})", star, "star")
+                    check.add(
+                        o,
+                        f"{okey}.star",
+                        f"each star level marked once per criterion (already on option {stars_seen[star]})",
+                        star,
+                        "star",
+                    )
                 else:
                     stars_seen[star] = i
             case = o.get("case")
             if case_codes:
                 if case is None or str(case) not in case_codes:
-                    check.add(o, f"{okey}.case", f"one of the criterion's cases {', '.join(case_order)}", _describe(case), "case")
+                    check.add(
+                        o,
+                        f"{okey}.case",
+                        f"one of the criterion's cases {', '.join(case_order)}",
+                        _describe(case),
+                        "case",
+                    )
                 else:
                     idx = case_order.index(str(case))
                     if idx < last_case_index:
-                        check.add(o, f"{okey}.case", "options in printed order: every option of case a before case b", case, "case")
+                        check.add(
+                            o,
+                            f"{okey}.case",
+                            "options in printed order: every option of case a before case b",
+                            case,
+                            "case",
+                        )
                     last_case_index = max(last_case_index, idx)
             elif case is not None:
                 check.add(o, f"{okey}.case", "no case (the criterion has no cases)", case, "case")
@@ -655,9 +778,15 @@ class _SheetBuilder:
             if best != mx:
                 check.add(n, f"{key}.max_points", f"the points of its best option ({best})", mx, "max_points")
         marked = sorted((s, options[i - 1].points) for s, i in stars_seen.items() if i - 1 < len(options))
-        for (s1, p1), (s2, p2) in zip(marked, marked[1:], strict=False):
+        for (s1, p1), (s2, p2) in itertools.pairwise(marked):
             if p2 < p1:
-                check.add(n, f"{key}.options", f"the {s2}★ minimum to need at least the {s1}★ minimum ({p1} points)", p2, "options")
+                check.add(
+                    n,
+                    f"{key}.options",
+                    f"the {s2}★ minimum to need at least the {s1}★ minimum ({p1} points)",
+                    p2,
+                    "options",
+                )
         return options
 
     def _anomaly(self, obj: LineDict, key: str) -> Anomaly | None:
@@ -669,7 +798,9 @@ class _SheetBuilder:
             return None
         printed = a.get("printed")
         if printed is None or isinstance(printed, LineDict | list):
-            self.check.add(a, f"{key}.anomaly.printed", "what the source prints, as text", _describe(printed), "printed")
+            self.check.add(
+                a, f"{key}.anomaly.printed", "what the source prints, as text", _describe(printed), "printed"
+            )
             printed = ""
         note = self.check.text(a, "note_vi", f"{key}.anomaly") or ""
         return Anomaly(str(printed), note, self.check.text(a, "note_en", f"{key}.anomaly", required=False) or "")
@@ -764,7 +895,11 @@ def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
         if n.anomaly:
             out["anomaly"] = anomaly(n.anomaly)
         if n.condition:
-            out["condition"] = {"criterion": n.condition.criterion, "min_points": n.condition.min_points, "note_vi": n.condition.note_vi}
+            out["condition"] = {
+                "criterion": n.condition.criterion,
+                "min_points": n.condition.min_points,
+                "note_vi": n.condition.note_vi,
+            }
         if n.notes_vi:
             out["notes_vi"] = list(n.notes_vi)
         if n.knockout_vi:
@@ -801,7 +936,10 @@ def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
     }
     c = sheet.classification
     if c is not None:
-        cls: dict[str, Any] = {"sector": {"code": c.sector_code, "vi": c.sector_vi}, "group": {"code": c.group_code, "vi": c.group_vi}}
+        cls: dict[str, Any] = {
+            "sector": {"code": c.sector_code, "vi": c.sector_vi},
+            "group": {"code": c.group_code, "vi": c.group_vi},
+        }
         if c.subgroup_code:
             cls["subgroup"] = {"code": c.subgroup_code, "vi": c.subgroup_vi}
         if c.ministry_vi:
@@ -814,10 +952,18 @@ def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
     data["star_note_vi"] = sheet.star_note_vi
     data["total_points"] = sheet.total_points
     data["parts"] = [
-        {k: v for k, v in {
-            "code": p.code, "label_vi": p.label_vi, "label_en": p.label_en, "max_points": p.max_points,
-            "anomaly": anomaly(p.anomaly), "groups": [node(g) for g in p.groups],
-        }.items() if v is not None}
+        {
+            k: v
+            for k, v in {
+                "code": p.code,
+                "label_vi": p.label_vi,
+                "label_en": p.label_en,
+                "max_points": p.max_points,
+                "anomaly": anomaly(p.anomaly),
+                "groups": [node(g) for g in p.groups],
+            }.items()
+            if v is not None
+        }
         for p in sheet.parts
     ]
     return {k: v for k, v in data.items() if v is not None}

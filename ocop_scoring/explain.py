@@ -166,15 +166,20 @@ def render_html(explanation: Explanation, lang: str = "vi", texts: Texts | None 
     texts = texts or load_texts()
     esc = html.escape
     out = [f'<div class="ocop-explanation" data-product="{esc(explanation.product_id)}">']
-    out.append(f"<h4>{esc(texts.t('explain_title', lang).format(product=explanation.product_id, sheet=explanation.sheet_id))}</h4>")
+    out.append(
+        f"<h4>{esc(texts.t('explain_title', lang).format(product=explanation.product_id, sheet=explanation.sheet_id))}</h4>"
+    )
     out.append('<table class="ocop-points"><thead><tr><th></th>')
-    out.extend(f'<th title="{texts.t("part", lang)} {esc(p)}">{esc(c)}</th>' for c, p in zip(explanation.criteria, explanation.criterion_parts, strict=True))
+    out.extend(
+        f'<th title="{texts.t("part", lang)} {esc(p)}">{esc(c)}</th>'
+        for c, p in zip(explanation.criteria, explanation.criterion_parts, strict=True)
+    )
     out.append(f"<th>{esc(texts.t('total', lang))}</th></tr></thead><tbody>")
     for member, row in zip(explanation.members, explanation.points, strict=True):
         out.append(f"<tr><th>{esc(member)}</th>")
         out.extend(f"<td>{p}</td>" for p in row)
         out.append(f"<td><b>{sum(row)}</b></td></tr>")
-    out.append("</tbody></table><ol class=\"ocop-steps\">")
+    out.append('</tbody></table><ol class="ocop-steps">')
     for step in explanation.steps:
         cls = "" if step.ok is None else (' class="ok"' if step.ok else ' class="fail"')
         out.append(f'<li data-rule="{esc(step.rule)}"{cls}>{esc(render_step(step, lang, texts))}</li>')
@@ -212,4 +217,3 @@ def points_frame(explanation: Explanation, lang: str = "vi", texts: Texts | None
     frame[texts.t("total", lang)] = frame[list(explanation.criteria)].sum(axis=1)
     frame.index.name = texts.t("member", lang)
     return frame
-

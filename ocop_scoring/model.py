@@ -104,10 +104,7 @@ class Criterion:
             ScorecardError: If there is no such option.
         """
         if isinstance(number, bool) or not 1 <= number <= len(self.options):
-            msg = (
-                f"criterion {self.code}: expected an option between 1 and "
-                f"{len(self.options)}, got {number!r}"
-            )
+            msg = f"criterion {self.code}: expected an option between 1 and {len(self.options)}, got {number!r}"
             raise ScorecardError(msg)
         return self.options[number - 1]
 
@@ -346,8 +343,10 @@ class CouncilRules:
         if self.minimum_rule not in MINIMUM_RULES:
             msg = f"minimum_rule: expected one of {', '.join(MINIMUM_RULES)}, got {self.minimum_rule!r}"
             raise SettingsError(msg)
-        if isinstance(self.spread_threshold, bool) or not isinstance(self.spread_threshold, int) or (
-            self.spread_threshold < 0
+        if (
+            isinstance(self.spread_threshold, bool)
+            or not isinstance(self.spread_threshold, int)
+            or (self.spread_threshold < 0)
         ):
             msg = f"spread_threshold: expected a whole number >= 0, got {self.spread_threshold!r}"
             raise SettingsError(msg)

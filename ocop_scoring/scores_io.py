@@ -62,7 +62,9 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             if self.more:
-                self.items.append(Problem(self.path, None, "…", "fewer problems", verbatim(f"{self.more} more not shown")))
+                self.items.append(
+                    Problem(self.path, None, "…", "fewer problems", verbatim(f"{self.more} more not shown"))
+                )
             raise ScoresInputError(self.path, self.items)
 
 
@@ -81,7 +83,9 @@ def read_scores_csv(path: Path | str, sheets: Mapping[str, Sheet], *, name: str 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ScoresInputError(shown, [Problem(shown, None, "file", "a readable file", verbatim(exc.strerror or str(exc)))]) from None
+        raise ScoresInputError(
+            shown, [Problem(shown, None, "file", "a readable file", verbatim(exc.strerror or str(exc)))]
+        ) from None
     return parse_scores_csv(data, sheets, name=shown)
 
 
@@ -93,7 +97,8 @@ def parse_scores_csv(data: bytes, sheets: Mapping[str, Sheet], *, name: str = "s
 
 def _read_columns(data: bytes, name: str) -> tuple[dict[str, _Column], np.ndarray | None]:
     problems = _Problems(name)
-    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).rstrip(b"\r")
     if first_line.startswith(b"\xef\xbb\xbf"):
         first_line = first_line[3:]
     try:
@@ -101,11 +106,16 @@ def _read_columns(data: bytes, name: str) -> tuple[dict[str, _Column], np.ndarra
     except UnicodeDecodeError:
         header = None
     if header is None or [h.strip() for h in header] != list(COLUMNS):
-        problems.add(1, "header", ",".join(COLUMNS), verbatim(repr(first_line.decode("utf-8", "replace")) if first_line else "an empty first line"))
+        problems.add(
+            1,
+            "header",
+            ",".join(COLUMNS),
+            verbatim(repr(first_line.decode("utf-8", "replace")) if first_line else "an empty first line"),
+        )
         problems.raise_if_any()
     try:
         return _read_columns_arrow(data), None
-    except Exception:  # noqa: BLE001 - any pyarrow failure: locate it precisely below
+    except Exception:
         return _read_columns_python(data, name)
 
 
@@ -131,7 +141,9 @@ def _read_columns_arrow(data: bytes) -> dict[str, _Column]:
             out[col] = _Column(np.zeros(0, dtype=np.int32), [])
             continue
         dictionary = chunked.chunk(0).dictionary.to_pylist()
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunked.chunks]).astype(np.int32, copy=False)
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunked.chunks]).astype(
+            np.int32, copy=False
+        )
         out[col] = _Column(codes, dictionary)
     return out
 
@@ -142,7 +154,9 @@ def _read_columns_python(data: bytes, name: str) -> tuple[dict[str, _Column], np
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add(line, "encoding", "UTF-8 text (save the file as CSV UTF-8)", verbatim(f"byte 0x{data[exc.start]:02x}"))
+        problems.add(
+            line, "encoding", "UTF-8 text (save the file as CSV UTF-8)", verbatim(f"byte 0x{data[exc.start]:02x}")
+        )
         problems.raise_if_any()
         raise AssertionError from None  # unreachable
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -153,7 +167,12 @@ def _read_columns_python(data: bytes, name: str) -> tuple[dict[str, _Column], np
         start = reader.line_num
         for row in reader:
             if len(row) != len(COLUMNS):
-                problems.add(start + 1, "row", f"{len(COLUMNS)} fields ({','.join(COLUMNS)})", verbatim(f"{len(row)} field{'s' if len(row) != 1 else ''}"))
+                problems.add(
+                    start + 1,
+                    "row",
+                    f"{len(COLUMNS)} fields ({','.join(COLUMNS)})",
+                    verbatim(f"{len(row)} field{'s' if len(row) != 1 else ''}"),
+                )
             else:
                 rows.append(row)
                 lines.append(start + 1)
@@ -188,11 +207,13 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
     if rows == 0:
         problems.add(2, "rows", "at least one score row", verbatim("none"))
         problems.raise_if_any()
+    usable = np.ones(rows, dtype=bool)  # rows whose defects are reported already are left out below
     for col in COLUMNS:
         values = columns[col].values
         empty = [i for i, v in enumerate(values) if v.strip() == ""]
         if empty:
             bad = np.nonzero(np.isin(columns[col].codes, empty))[0]
+            usable[bad] = False
             problems.add_rows(line_of(bad), col, "a value", verbatim("an empty field"))
     product_codes, product_ids = _sorted_codes(columns["product_id"])
     member_codes, member_ids = _sorted_codes(columns["member_id"])
@@ -202,12 +223,15 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
         if not known_sheet[code] and value.strip():
             bad = np.nonzero(sheet_col.codes == code)[0]
             problems.add_rows(line_of(bad), "sheet_id", "a known criteria sheet (see `ocop sheets list`)", value)
+    usable &= known_sheet[sheet_col.codes] if len(known_sheet) else usable
     option_col = columns["option"]
     option_value = np.array([int(v) if _DIGITS.match(v) else -1 for v in option_col.values], dtype=np.int16)
     for code, value in enumerate(option_col.values):
         if option_value[code] < 0 and value.strip():
             bad = np.nonzero(option_col.codes == code)[0]
-            problems.add_rows(line_of(bad), "option", "a whole number (the option's position on the sheet, from 1)", value)
+            problems.add_rows(
+                line_of(bad), "option", "a whole number (the option's position on the sheet, from 1)", value
+            )
     row_option = option_value[option_col.codes] if len(option_value) else np.zeros(rows, dtype=np.int16)
     # A product is scored on one sheet only.
     pairs = product_codes.astype(np.int64) * max(len(sheet_col.values), 1) + sheet_col.codes
@@ -223,7 +247,6 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
             f"the sheet used for product {product_ids[int(pair_products[i])]} on line {int(line_of(min(a, b)))}",
             sheet_col.values[int(sheet_col.codes[later])],
         )
-    problems.raise_if_any()
 
     order = np.argsort(sheet_col.codes.astype(np.int16 if len(sheet_col.values) < 32000 else np.int32), kind="stable")
     bounds = np.searchsorted(sheet_col.codes[order], np.arange(len(sheet_col.values) + 1))
@@ -232,6 +255,7 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
     crit_col = columns["criterion"]
     for s_code in sheet_order:
         rows_s = order[bounds[s_code] : bounds[s_code + 1]]
+        rows_s = rows_s[usable[rows_s]]
         if len(rows_s) == 0:
             continue
         sheet = sheets[sheet_col.values[s_code].strip()]
@@ -247,10 +271,14 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
                 if value.strip() and sheet.has_leaf(value.strip()) is False:
                     try:
                         node = sheet.criterion(value.strip())
-                        node_hint = f"; {value.strip()} is scored through " + ", ".join(n.code for n in node.walk() if n.is_leaf)
-                    except Exception:  # noqa: BLE001 - only a hint
+                        node_hint = f"; {value.strip()} is scored through " + ", ".join(
+                            n.code for n in node.walk() if n.is_leaf
+                        )
+                    except Exception:
                         node_hint = ""
-                problems.add_rows(line_of(bad), "criterion", f"a scored criterion of sheet {sheet.sheet_id}{node_hint}", value)
+                problems.add_rows(
+                    line_of(bad), "criterion", f"a scored criterion of sheet {sheet.sheet_id}{node_hint}", value
+                )
         opt = row_option[rows_s]
         safe_leaf = np.where(unknown, 0, leaf)
         width = plan.valid_table.shape[1]
@@ -267,7 +295,10 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
                 lf, op = int(k // 100000), int(k % 100000)
                 count = int(plan.option_count[lf])
                 problems.add_rows(
-                    line_of(here), "option", f"an option between 1 and {count} for criterion {plan.codes[lf]} of {sheet.sheet_id}", op
+                    line_of(here),
+                    "option",
+                    f"an option between 1 and {count} for criterion {plan.codes[lf]} of {sheet.sheet_id}",
+                    op,
                 )
         # cards: one per (product, member), ordered by product then member
         p_codes = product_codes[rows_s]
@@ -286,7 +317,9 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
             cell_rows = rows_s[~unknown]
             is_dup = np.isin(cells, dup_cells)
             seen: dict[int, int] = {}
-            for cell, row in sorted(zip(cells[is_dup].tolist(), cell_rows[is_dup].tolist(), strict=True), key=lambda t: t[1]):
+            for cell, row in sorted(
+                zip(cells[is_dup].tolist(), cell_rows[is_dup].tolist(), strict=True), key=lambda t: t[1]
+            ):
                 if cell in seen:
                     c, lf = divmod(cell, leaves)
                     pk = int(uniq_keys[c])
@@ -294,7 +327,9 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
                         int(line_of(row)),
                         "row",
                         f"one row per product, member and criterion (first on line {int(line_of(seen[cell]))})",
-                        verbatim(f"a second row for product {product_ids[pk // n_members]}, member {member_ids[pk % n_members]}, criterion {plan.codes[lf]}"),
+                        verbatim(
+                            f"a second row for product {product_ids[pk // n_members]}, member {member_ids[pk % n_members]}, criterion {plan.codes[lf]}"
+                        ),
                     )
                 else:
                     seen[cell] = row
@@ -377,7 +412,9 @@ def read_rejections_csv(path: Path | str) -> list[Rejection]:
     return out
 
 
-def write_scores_csv(cards: Iterable[Scorecard], out: io.TextIOBase | Path | str, sheets: Mapping[str, Sheet] | None = None) -> None:
+def write_scores_csv(
+    cards: Iterable[Scorecard], out: io.TextIOBase | Path | str, sheets: Mapping[str, Sheet] | None = None
+) -> None:
     """Write scorecards in the long CSV layout, one row per ticked criterion in printed order."""
     close = False
     if isinstance(out, str | Path):
@@ -390,9 +427,13 @@ def write_scores_csv(cards: Iterable[Scorecard], out: io.TextIOBase | Path | str
         writer.writerow(COLUMNS)
         for card in sorted(cards, key=lambda c: (c.product_id, c.member_id)):
             choices = dict(card.choices)
-            order = [leaf.code for leaf in sheets[card.sheet_id].leaves] if sheets and card.sheet_id in sheets else sorted(choices)
+            order = (
+                [leaf.code for leaf in sheets[card.sheet_id].leaves]
+                if sheets and card.sheet_id in sheets
+                else sorted(choices)
+            )
             for code in order:
-                if code in choices and choices[code]:
+                if choices.get(code):
                     writer.writerow((card.product_id, card.sheet_id, card.member_id, code, choices[code]))
     finally:
         if close:

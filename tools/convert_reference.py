@@ -104,8 +104,7 @@ def convert_option(sheet_no: int, code: str, raw: dict[str, Any]) -> dict[str, A
         out["points"] = used
         out["anomaly"] = anomaly(
             str(points),
-            f"Văn bản in ghi {points} điểm, vượt điểm tối đa của tiêu chí; dùng {used} điểm"
-            f" (xem {REFERENCE_NOTE}).",
+            f"Văn bản in ghi {points} điểm, vượt điểm tối đa của tiêu chí; dùng {used} điểm (xem {REFERENCE_NOTE}).",
             f"The printed text gives {points} points, above the criterion's maximum; {used} is used"
             f" (see {REFERENCE_NOTE}).",
         )
@@ -131,9 +130,9 @@ def convert_node(sheet_no: int, raw: dict[str, Any], kind: str) -> dict[str, Any
     if raw.get("points_cell_raw"):
         out["anomaly"] = anomaly(
             str(raw["points_cell_raw"]),
-            f"Ô điểm in \"{raw['points_cell_raw']}\"; dùng {max_points} điểm (tổng Phần C khi đó bằng 35)"
+            f'Ô điểm in "{raw["points_cell_raw"]}"; dùng {max_points} điểm (tổng Phần C khi đó bằng 35)'
             f" (xem {REFERENCE_NOTE}).",
-            f"The score cell reads \"{raw['points_cell_raw']}\"; {max_points} is used (Part C then adds"
+            f'The score cell reads "{raw["points_cell_raw"]}"; {max_points} is used (Part C then adds'
             f" to 35) (see {REFERENCE_NOTE}).",
         )
     if sheet_no == 23 and code == "6.2":
@@ -168,9 +167,9 @@ def convert_node(sheet_no: int, raw: dict[str, Any], kind: str) -> dict[str, Any
         ]
         out["anomaly"] = anomaly(
             "(không in phương án)",
-            f"Văn bản in không có phương án trả lời; dùng phương án 1 \"Không\" = 0 điểm và phương án 2"
-            f" \"Có\" = {max_points} điểm (xem {REFERENCE_NOTE}).",
-            f"The printed text has no answer options; option 1 \"Không\" (no) = 0 and option 2 \"Có\""
+            f'Văn bản in không có phương án trả lời; dùng phương án 1 "Không" = 0 điểm và phương án 2'
+            f' "Có" = {max_points} điểm (xem {REFERENCE_NOTE}).',
+            f'The printed text has no answer options; option 1 "Không" (no) = 0 and option 2 "Có"'
             f" (yes) = {max_points} are used (see {REFERENCE_NOTE}).",
         )
     else:
@@ -195,7 +194,7 @@ def convert_sheet(raw: dict[str, Any]) -> dict[str, Any]:
     ]
     if raw.get("star_marker_note_gap"):
         notes.append(
-            "Bộ tiêu chí này không in dòng ghi chú \"Dấu sao là yêu cầu tối thiểu…\" nhưng có phương án"
+            'Bộ tiêu chí này không in dòng ghi chú "Dấu sao là yêu cầu tối thiểu…" nhưng có phương án'
             " gắn dấu sao; dấu sao được hiểu như ở các bộ tiêu chí khác."
         )
     out: dict[str, Any] = {
@@ -232,9 +231,9 @@ def convert_sheet(raw: dict[str, Any]) -> dict[str, Any]:
         if part.get("source_inconsistency"):
             p["anomaly"] = anomaly(
                 "(35 Điểm)",
-                "Tiêu đề Phần A in \"(35 Điểm)\" nhưng cột điểm ghi 40 và các nhóm tiêu chí cộng lại"
+                'Tiêu đề Phần A in "(35 Điểm)" nhưng cột điểm ghi 40 và các nhóm tiêu chí cộng lại'
                 f" 40; dùng 40 (xem {REFERENCE_NOTE}).",
-                "The Part A heading prints \"(35 Điểm)\" but the points column says 40 and its groups add"
+                'The Part A heading prints "(35 Điểm)" but the points column says 40 and its groups add'
                 f" to 40; 40 is used (see {REFERENCE_NOTE}).",
             )
         p["groups"] = [convert_node(no, g, "group") for g in part["criterion_groups"]]
