@@ -250,7 +250,12 @@ def cmd_sheets_validate(args: argparse.Namespace) -> int:
 @command
 def _register_score(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score a council: means, bands, star minimums, ranks, explanations")
-    p.add_argument("scores", nargs="?", type=Path, help="scores CSV (product_id,sheet_id,member_id,criterion,option)")
+    p.add_argument(
+        "scores",
+        nargs="?",
+        type=Path,
+        help="scores CSV (product_id,sheet_id,member_id,criterion,option), or a session file (ocop session export)",
+    )
     p.add_argument("--demo", action="store_true", help="score the bundled demo council")
     add_rule_options(p)
     p.add_argument("--rejections", type=Path, default=None, help="CSV product_id,reason of knocked-out products")
@@ -314,6 +319,7 @@ def rules_from_args(args: argparse.Namespace, base: Any = None) -> Any:
 def cmd_score(args: argparse.Namespace) -> int:
     """``ocop score``."""
     from ocop_scoring.errors import OcopError as _OcopError
+    from ocop_scoring.model import Rejection
     from ocop_scoring.scores_io import read_rejections_csv, read_scores_csv
     from ocop_scoring.scoring import score_council
 
@@ -330,8 +336,25 @@ def cmd_score(args: argparse.Namespace) -> int:
     base_rules = None
     ruleset_id = args.ruleset
     sheets = lib.sheets
-    cards = read_scores_csv(args.scores, sheets)
-    ruleset = lib.ruleset(ruleset_id or "qd26-2026")
+    if _is_session_file(args.scores):
+        from ocop_scoring.scoring import build_card_set
+        from ocop_scoring.store.session_file import pinned_from_document, read_session_file, state_from_document
+
+        doc = read_session_file(args.scores)
+        state = state_from_document(doc)
+        pinned_ruleset, sheets = pinned_from_document(doc)
+        if ruleset_id not in (None, pinned_ruleset.ruleset_id):
+            raise _OcopError(f"the session was scored under rule set {pinned_ruleset.ruleset_id}, not {ruleset_id}")
+        ruleset_id = pinned_ruleset.ruleset_id
+        base_rules = state.session.rules
+        cards = build_card_set(
+            [c.as_scorecard(p.sheet_id) for p in state.products for c in state.submitted_cards(p.product_id)], sheets
+        )
+        rejections = list(rejections) + [Rejection(p.product_id, p.knockout) for p in state.products if p.knockout]
+        ruleset = pinned_ruleset
+    else:
+        cards = read_scores_csv(args.scores, sheets)
+        ruleset = lib.ruleset(ruleset_id or "qd26-2026")
     for block in cards.blocks:
         sheet = sheets[block.sheet_id]
         if sheet.ruleset_id != ruleset.ruleset_id:
@@ -339,18 +362,34 @@ def cmd_score(args: argparse.Namespace) -> int:
                 f"sheet {sheet.sheet_id} belongs to rule set {sheet.ruleset_id}, not {ruleset.ruleset_id} (use --ruleset {sheet.ruleset_id})"
             )
     result = score_council(cards, sheets, ruleset, rules_from_args(args, base_rules), rejections)
-    if args.explain:
-        return _print_explanations(result, args.explain, args.lang)
-    if args.format == "json":
+    return print_result(result, args.format, args.explain, args.lang)
+
+
+def _is_session_file(path: Path) -> bool:
+    """A session file (``ocop session export``) rather than a scores CSV: it is JSON."""
+    if path.suffix.lower() == ".json":
+        return True
+    try:
+        with path.open("rb") as f:
+            return f.read(64).lstrip().startswith(b"{")
+    except OSError:
+        return False
+
+
+def print_result(result: Any, fmt: str, explain: list[str] | None, lang: str) -> int:
+    """Print results as ``ocop score`` does: a table, JSON, CSV, or explanations."""
+    if explain:
+        return _print_explanations(result, explain, lang)
+    if fmt == "json":
         json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
-    elif args.format == "csv":
+    elif fmt == "csv":
         rows = result.table()
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["product_id"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     else:
-        _print_table(result, args.lang)
+        _print_table(result, lang)
     return EXIT_OK
 
 
@@ -451,5 +490,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_score(args)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+from ocop_scoring import cli_session  # noqa: E402, F401 - registers `ocop session …`
+
+if __name__ == "__main__":  # `python -m ocop_scoring.cli`: run the imported module, where commands registered
+    from ocop_scoring.cli import main as _main
+
+    raise SystemExit(_main())

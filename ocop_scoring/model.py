@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from attrs import field, frozen
 
@@ -378,3 +378,241 @@ class Rejection:
 
     product_id: str
     reason: str
+
+
+ROLES = ("chair", "member", "secretary")
+SCORING_ROLES = ("chair", "member")
+
+
+@frozen
+class MemberSpec:
+    """A council member as imported or typed in, before the store gives a token."""
+
+    member_id: str
+    name: str
+    role: str = "member"  # chair / member / secretary
+    organisation: str = ""
+
+
+@frozen
+class ProductSpec:
+    """A product as imported or typed in."""
+
+    product_id: str
+    name: str
+    sheet_id: str
+    product_code: str = ""  # official (T)-(X)-(STT)-year when known
+    producer: str = ""
+    commune: str = ""
+    province: str = ""
+    dossier_notes: str = ""
+
+
+CARD_STATUSES = ("draft", "submitted")
+SESSION_STATUSES = ("open", "finalised")
+
+
+@frozen
+class Session:
+    """A council session: who rates what under which rules (one round of a provincial council)."""
+
+    session_id: str
+    name: str
+    level: str
+    ruleset_id: str
+    rules: CouncilRules
+    quorum: Fraction
+    status: str = "open"
+    round_label: str = ""
+    held_on: str = ""
+    created_at: str = ""
+    finalised_at: str | None = None
+    head_seq: int = 0
+    head_hash: str = ""
+    ruleset_sha256: str = ""
+    imported_at: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the session still accepts changes."""
+        return self.status == "open"
+
+
+@frozen
+class Member:
+    """A council member of a session."""
+
+    member_id: str
+    name: str
+    role: str
+    organisation: str = ""
+    token: str = field(default="", repr=False)  # personal access token (a secret)
+
+    @property
+    def scores(self) -> bool:
+        """Whether this member fills scorecards (the chair and members do; the secretary does not)."""
+        return self.role in SCORING_ROLES
+
+
+@frozen
+class Product:
+    """A product submitted to a session."""
+
+    product_id: str
+    name: str
+    sheet_id: str
+    product_code: str = ""
+    producer: str = ""
+    commune: str = ""
+    province: str = ""
+    dossier_notes: str = ""
+    knockout: str | None = None  # the reason when knocked out
+    round: int = 1  # the current scoring round (a new round after a discussion)
+
+
+@frozen
+class Card:
+    """One member's scorecard for one product in one round."""
+
+    product_id: str
+    member_id: str
+    round: int
+    status: str
+    choices: tuple[tuple[str, int], ...] = field(converter=tuple)
+    comment: str = ""
+    updated_at: str = ""
+    submitted_at: str | None = None
+
+    @property
+    def is_submitted(self) -> bool:
+        """Whether the member has submitted (locked) the card."""
+        return self.status == "submitted"
+
+    def as_scorecard(self, sheet_id: str) -> Scorecard:
+        """The card as the scoring engine takes it."""
+        return Scorecard(self.product_id, self.member_id, sheet_id, self.choices)
+
+
+@frozen
+class Recusal:
+    """A member who does not score a product, and why."""
+
+    product_id: str
+    member_id: str
+    reason: str
+
+
+@frozen
+class AuditEntry:
+    """One append-only, hash-chained record of a change."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: tuple[tuple[str, Any], ...] = field(converter=tuple)
+    before: Any = None
+    after: Any = None
+    reason: str = ""
+    prev_hash: str = ""
+    hash: str = ""
+
+
+@frozen
+class SessionState:
+    """Everything of a session at one moment: what the dashboard and the forms show."""
+
+    session: Session
+    members: tuple[Member, ...] = field(converter=tuple)
+    products: tuple[Product, ...] = field(converter=tuple)
+    cards: tuple[Card, ...] = field(converter=tuple)
+    recusals: tuple[Recusal, ...] = field(converter=tuple)
+    sheet_hashes: tuple[tuple[str, str], ...] = field(default=(), converter=tuple)
+
+    @cached_property
+    def _cards(self) -> dict[tuple[str, str, int], Card]:
+        return {(c.product_id, c.member_id, c.round): c for c in self.cards}
+
+    @cached_property
+    def _recused(self) -> dict[tuple[str, str], str]:
+        return {(r.product_id, r.member_id): r.reason for r in self.recusals}
+
+    @cached_property
+    def _products(self) -> dict[str, Product]:
+        return {p.product_id: p for p in self.products}
+
+    @cached_property
+    def _members(self) -> dict[str, Member]:
+        return {m.member_id: m for m in self.members}
+
+    def product(self, product_id: str) -> Product:
+        """A product by id (KeyError if absent)."""
+        return self._products[product_id]
+
+    def member(self, member_id: str) -> Member:
+        """A member by id (KeyError if absent)."""
+        return self._members[member_id]
+
+    def has_product(self, product_id: str) -> bool:
+        """Whether the session has this product."""
+        return product_id in self._products
+
+    def has_member(self, member_id: str) -> bool:
+        """Whether the session has this member."""
+        return member_id in self._members
+
+    @property
+    def scoring_members(self) -> tuple[Member, ...]:
+        """The chair and members (who fill scorecards), in council order."""
+        return tuple(m for m in self.members if m.scores)
+
+    def card(self, product_id: str, member_id: str, round_: int | None = None) -> Card | None:
+        """A member's card for a product in a round (default: the product's current round)."""
+        if round_ is None:
+            product = self._products.get(product_id)
+            if product is None:
+                return None
+            round_ = product.round
+        return self._cards.get((product_id, member_id, round_))
+
+    def recusal(self, product_id: str, member_id: str) -> str | None:
+        """The reason a member does not score a product, if recused."""
+        return self._recused.get((product_id, member_id))
+
+    def progress(self, product_id: str, member_id: str) -> str:
+        """ "recused", "submitted", "draft" or "not_started" for the product's current round."""
+        if (product_id, member_id) in self._recused:
+            return "recused"
+        card = self.card(product_id, member_id)
+        if card is None:
+            return "not_started"
+        return card.status
+
+    @cached_property
+    def _submitted(self) -> dict[str, list[Card]]:
+        out: dict[str, list[Card]] = {p.product_id: [] for p in self.products}
+        for c in self.cards:
+            product = self._products.get(c.product_id)
+            if (
+                product is not None
+                and c.round == product.round
+                and c.is_submitted
+                and (c.product_id, c.member_id) not in self._recused
+            ):
+                out[c.product_id].append(c)
+        return out
+
+    def submitted_cards(self, product_id: str) -> list[Card]:
+        """The submitted cards of the product's current round, from members not recused."""
+        return list(self._submitted[product_id])
+
+    def quorum_needed(self) -> int:
+        """Submitted cards a product needs: the quorum fraction of the scoring members, rounded up."""
+        total = len(self.scoring_members)
+        q = self.session.quorum * total
+        return -(-q.numerator // q.denominator)
+
+    def products_for(self, member_id: str) -> list[Product]:
+        """The products a member is assigned: every product of the session, in council order."""
+        _ = member_id
+        return list(self.products)

@@ -29,7 +29,7 @@ from attrs import field, frozen
 
 from ocop_scoring.errors import ScorecardError, UnknownSheetError
 from ocop_scoring.explain import Explanation, Step, round_half_up
-from ocop_scoring.model import Band, CouncilRules, Rejection, RuleSet, Scorecard, Sheet
+from ocop_scoring.model import Band, CouncilRules, Rejection, RuleSet, Scorecard, SessionState, Sheet
 
 RANK_KEYS = ("total", "C", "A", "B")  # exact mean, then mean Part C, A, B; all descending
 
@@ -1053,3 +1053,17 @@ def _competition(
         group_start = 0
     first_of_tie = np.maximum.accumulate(np.where(new_key, position, 0))
     out[order] = first_of_tie - group_start + 1
+
+
+def score_session(state: SessionState, sheets: Mapping[str, Sheet], ruleset: RuleSet) -> CouncilResult:
+    """The results of a council session: each product's submitted cards of its current round.
+
+    Recused members' cards and drafts are left out; knocked-out products are rejected.
+    """
+    cards = [
+        card.as_scorecard(product.sheet_id)
+        for product in state.products
+        for card in state.submitted_cards(product.product_id)
+    ]
+    rejections = [Rejection(p.product_id, p.knockout) for p in state.products if p.knockout is not None]
+    return score_council(build_card_set(cards, sheets), sheets, ruleset, state.session.rules, rejections)

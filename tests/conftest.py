@@ -63,3 +63,76 @@ def make_cards() -> Callable[..., list[Scorecard]]:
 def council(*groups: Iterable[Scorecard]) -> list[Scorecard]:
     """Flatten groups of scorecards."""
     return [card for group in groups for card in group]
+
+
+# --- session stores: SQLite always, PostgreSQL when OCOP_TEST_PG_URL names a server ----------------------
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("OCOP_TEST_PG_URL", "")
+REQUIRE_PG = os.environ.get("OCOP_REQUIRE_PG") == "1"
+
+
+def _pg_database():
+    """Create a throwaway database on the test server; return (url, drop)."""
+    import sqlalchemy as sa
+
+    if not PG_ADMIN_URL:
+        if REQUIRE_PG:
+            pytest.fail("OCOP_REQUIRE_PG=1 but OCOP_TEST_PG_URL is not set: ./run test starts PostgreSQL and sets it")
+        pytest.skip("no PostgreSQL server (set OCOP_TEST_PG_URL; ./run test does)")
+    name = f"ocop_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A fresh, empty store: a SQLite file, and (second run) a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.sqlite")
+        return
+    url, drop = _pg_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def make_session(library):
+    """Create the demo council in a store: ``make_session(store, with_cards=True)`` -> session id."""
+    from ocop_scoring import demo
+    from ocop_scoring.model import MemberSpec, ProductSpec
+    from ocop_scoring.store import OPERATOR
+
+    def make(store, *, session_id="hd-2026-1", with_cards=True, submit=True, **kw):
+        store.create_session(
+            session_id, "Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh (thử)", library, round_label="Đợt 1/2026", **kw
+        )
+        store.add_members(session_id, [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in demo.MEMBERS])
+        store.add_products(
+            session_id,
+            [
+                ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+                for p in demo.PRODUCTS
+            ],
+        )
+        if with_cards:
+            for (pid, mid), reason in demo.RECUSED.items():
+                store.recuse(session_id, OPERATOR, pid, mid, reason)
+            entries = [(c.product_id, c.member_id, dict(c.choices), None) for c in demo.demo_scorecards(library.sheets)]
+            store.enter_cards(session_id, OPERATOR, entries, submit=submit)
+        return session_id
+
+    return make

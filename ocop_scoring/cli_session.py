@@ -1,0 +1,450 @@
+"""``ocop session …``: create and run a council session on the shared store.
+
+Every command takes ``--store URL|PATH`` (default ``$OCOP_STORE``, else the
+embedded SQLite file, see ``ocop session where``). Exit codes as for ``ocop``:
+0 success, 1 ``verify`` found problems, 2 bad input or a refused change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ocop_scoring.cli import EXIT_OK, EXIT_PROBLEMS, _Parser, add_rule_options, command, rules_from_args
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from ocop_scoring.store import SessionStore
+
+    return SessionStore(args.store)
+
+
+@command
+def _register(sub: argparse._SubParsersAction) -> None:
+    session = sub.add_parser(
+        "session", help="council sessions on the shared store (create, import, status, finalise, verify, export)"
+    )
+    ssub = session.add_subparsers(dest="session_command", required=True, parser_class=_Parser)
+    store_option = _Parser(add_help=False)
+    store_option.add_argument(
+        "--store", default=None, help="SQLAlchemy URL or SQLite file (default: $OCOP_STORE, else the embedded file)"
+    )
+
+    def add(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return ssub.add_parser(name, parents=[store_option], **kw)
+
+    p = add("where", help="print the store in use")
+    p.set_defaults(handler=cmd_where)
+    p = add("list", help="the sessions of the store")
+    p.set_defaults(handler=cmd_list)
+
+    p = add("create", help="create a session, pinning its rule set and sheets")
+    p.add_argument("session")
+    p.add_argument(
+        "--name", required=True, help="e.g. 'Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh … đợt 1 năm 2026'"
+    )
+    p.add_argument("--round-label", default="", help="e.g. 'Đợt 1/2026'")
+    p.add_argument("--date", default="", help="meeting date, YYYY-MM-DD")
+    p.add_argument(
+        "--quorum",
+        default="3/4",
+        help="share of the scoring members whose submitted cards a product needs (default 3/4)",
+    )
+    add_rule_options(p)
+    p.set_defaults(handler=cmd_create)
+
+    p = add("add-members", help="add members from a CSV or XLSX list (docs/import-formats.md)")
+    p.add_argument("session")
+    p.add_argument("files", nargs="+", type=Path)
+    p.set_defaults(handler=cmd_add_members)
+
+    p = add("import-products", help="add products from a CSV or XLSX list (docs/import-formats.md)")
+    p.add_argument("session")
+    p.add_argument("files", nargs="+", type=Path)
+    p.set_defaults(handler=cmd_import_products)
+
+    p = add("import-scores", help="import scorecards: the long CSV of `ocop score`, or filled XLSX scoring sheets")
+    p.add_argument("session")
+    p.add_argument("files", nargs="+", type=Path, help="CSV files, XLSX files, or folders of XLSX files")
+    p.add_argument("--draft", action="store_true", help="import as drafts (default: submitted, as signed paper sheets)")
+    p.set_defaults(handler=cmd_import_scores)
+
+    p = add("scoring-sheets", help="write one XLSX scoring sheet per member and product, to fill in")
+    p.add_argument("session")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--member", action="append", default=None)
+    p.add_argument("--product", action="append", default=None)
+    p.set_defaults(handler=cmd_scoring_sheets)
+
+    p = add("status", help="progress, quorum, discussion flags and results")
+    p.add_argument("session")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cmd_status)
+
+    p = add("results", help="the results, as `ocop score` prints them")
+    p.add_argument("session")
+    p.add_argument("--format", choices=("json", "table", "csv"), default="table")
+    p.add_argument("--explain", metavar="PRODUCT_ID", action="append", default=None)
+    p.add_argument("--lang", choices=("vi", "en"), default="vi")
+    p.set_defaults(handler=cmd_results)
+
+    for name, help_ in (
+        ("reopen", "reopen a submitted card (with a reason)"),
+        ("recuse", "record a recusal (with a reason)"),
+    ):
+        p = add(name, help=help_)
+        p.add_argument("session")
+        p.add_argument("product")
+        p.add_argument("member")
+        p.add_argument("--reason", required=True)
+        p.set_defaults(handler=cmd_reopen if name == "reopen" else cmd_recuse)
+
+    p = add("knockout", help="mark a product rejected (no star), or --clear it")
+    p.add_argument("session")
+    p.add_argument("product")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--clear", action="store_true")
+    p.set_defaults(handler=cmd_knockout)
+
+    p = add("new-round", help="open a re-scoring round for a product after a discussion")
+    p.add_argument("session")
+    p.add_argument("product")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=cmd_new_round)
+
+    for name in ("finalize", "finalise"):
+        p = add(name, help="finalise the session (read-only afterwards)")
+        p.add_argument("session")
+        p.set_defaults(handler=cmd_finalise)
+
+    p = add("verify", help="check the audit chain and that no card changed behind its back (exit 1 on a problem)")
+    p.add_argument("session")
+    p.set_defaults(handler=cmd_verify)
+
+    p = add("audit", help="print the audit log")
+    p.add_argument("session")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cmd_audit)
+
+    p = add("export", help="write the whole session to one portable file")
+    p.add_argument("session")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(handler=cmd_export)
+
+    p = add("import", help="restore a session from an exported file (members get new links)")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_import)
+
+
+def cmd_where(args: argparse.Namespace) -> int:
+    """``ocop session where``."""
+    from ocop_scoring.store import resolve_store_url
+
+    print(resolve_store_url(args.store))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``ocop session list``."""
+    store = _store(args)
+    for s in store.sessions():
+        print(f"{s.session_id}  {s.status:<9} {s.ruleset_id}  {s.level:<8} {s.name}")
+    return EXIT_OK
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    """``ocop session create``."""
+    from ocop_scoring.cli import _library
+
+    lib = _library(args)
+    store = _store(args)
+    rules = rules_from_args(args)
+    session = store.create_session(
+        args.session,
+        args.name,
+        lib,
+        ruleset_id=args.ruleset or "qd26-2026",
+        level=args.level,
+        round_label=args.round_label,
+        held_on=args.date,
+        quorum=args.quorum,
+        rules=rules,
+    )
+    print(f"created session {session.session_id} ({session.ruleset_id}, {session.level}) in {store.url_display}")
+    return EXIT_OK
+
+
+def cmd_add_members(args: argparse.Namespace) -> int:
+    """``ocop session add-members``: all files checked first; nothing added unless all are clean."""
+    from ocop_scoring.imports import read_members
+
+    store = _store(args)
+    state = store.state(args.session)
+    existing = {m.member_id for m in state.members}
+    specs = []
+    for path in args.files:
+        got = read_members(path, existing_ids=existing)
+        existing |= {m.member_id for m in got}
+        specs.extend(got)
+    added = store.add_members(args.session, specs)
+    for m in added:
+        print(f"{m.member_id}  {m.role:<9} {m.name}")
+    print(f"{len(added)} member(s) added to {args.session}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import_products(args: argparse.Namespace) -> int:
+    """``ocop session import-products``."""
+    from ocop_scoring.imports import read_products
+
+    store = _store(args)
+    state = store.state(args.session)
+    sheets = store.sheets(args.session)
+    existing = {p.product_id for p in state.products}
+    specs = []
+    for path in args.files:
+        got = read_products(path, sheets, existing_ids=existing)
+        existing |= {p.product_id for p in got}
+        specs.extend(got)
+    added = store.add_products(args.session, specs)
+    print(f"{len(added)} product(s) added to {args.session}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import_scores(args: argparse.Namespace) -> int:
+    """``ocop session import-scores``: every file checked first; one transaction for all cards."""
+    from ocop_scoring.store.scores_import import collect_cards
+
+    store = _store(args)
+    entries = collect_cards(store, args.session, args.files)
+    from ocop_scoring.store import OPERATOR
+
+    count = store.enter_cards(args.session, OPERATOR, entries, submit=not args.draft)
+    print(f"{count} scorecard(s) imported into {args.session}{' as drafts' if args.draft else ''}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_scoring_sheets(args: argparse.Namespace) -> int:
+    """``ocop session scoring-sheets``."""
+    from ocop_scoring.xlsx_sheets import ScoringSheetMeta, write_scoring_sheet
+
+    store = _store(args)
+    state = store.state(args.session)
+    sheets = store.sheets(args.session)
+    args.out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for product in state.products:
+        if args.product and product.product_id not in args.product:
+            continue
+        sheet = sheets[product.sheet_id]
+        for member in state.scoring_members:
+            if args.member and member.member_id not in args.member:
+                continue
+            if state.recusal(product.product_id, member.member_id) is not None:
+                continue
+            card = state.card(product.product_id, member.member_id)
+            meta = ScoringSheetMeta(
+                args.session, product.product_id, member.member_id, sheet.sheet_id, sheet.sha256, product.round
+            )
+            write_scoring_sheet(
+                args.out / f"{product.product_id}_{member.member_id}.xlsx",
+                sheet,
+                meta,
+                product_name=product.name,
+                product_code=product.product_code,
+                producer=product.producer,
+                member_name=member.name,
+                session_name=state.session.name,
+                choices=dict(card.choices) if card else None,
+                comment=card.comment if card else "",
+            )
+            count += 1
+    print(f"{count} scoring sheet(s) written to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def status_data(store: Any, session_id: str) -> dict[str, Any]:
+    """What ``status`` reports, as data."""
+    state = store.state(session_id)
+    result = store.results(session_id, state)
+    needed = state.quorum_needed()
+    products = []
+    for p in state.products:
+        progress = {m.member_id: state.progress(p.product_id, m.member_id) for m in state.scoring_members}
+        submitted = sum(1 for v in progress.values() if v == "submitted")
+        entry: dict[str, Any] = {
+            "product_id": p.product_id,
+            "name": p.name,
+            "sheet_id": p.sheet_id,
+            "round": p.round,
+            "progress": progress,
+            "submitted": submitted,
+            "quorum": submitted >= needed,
+            "knockout": p.knockout,
+        }
+        if p.product_id in result:
+            r = result.product(p.product_id)
+            entry.update(mean_total=r.mean_text, stars=r.stars, spread=r.spread, needs_discussion=r.needs_discussion)
+        products.append(entry)
+    s = state.session
+    return {
+        "session": s.session_id,
+        "name": s.name,
+        "status": s.status,
+        "ruleset": s.ruleset_id,
+        "level": s.level,
+        "quorum": f"{s.quorum.numerator}/{s.quorum.denominator}",
+        "quorum_needed": needed,
+        "members": len(state.scoring_members),
+        "audit_entries": s.head_seq,
+        "head_hash": s.head_hash,
+        "products": products,
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """``ocop session status``."""
+    data = status_data(_store(args), args.session)
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{data['session']}: {data['name']} [{data['status']}] {data['ruleset']} {data['level']}")
+    print(
+        f"  {data['members']} scoring members; quorum {data['quorum']} = {data['quorum_needed']} submitted cards per product"
+    )
+    marks = {"submitted": "S", "draft": "d", "not_started": ".", "recused": "r"}
+    for p in data["products"]:
+        grid = "".join(marks[v] for v in p["progress"].values())
+        result = f"{p.get('mean_total', '-'):>6} {p.get('stars', '-')}★" if "mean_total" in p else "     -"
+        flags = []
+        if p["knockout"]:
+            flags.append("knocked out")
+        if not p["quorum"]:
+            flags.append("below quorum")
+        if p.get("needs_discussion"):
+            flags.append(f"spread {p['spread']}: discuss")
+        print(f"  {p['product_id']:<8} r{p['round']} {grid} {p['submitted']:>2} {result}  {', '.join(flags)}")
+    print("  (S submitted, d draft, . not started, r recused)")
+    print(f"  audit: {data['audit_entries']} entries, head {data['head_hash'][:16]}…")
+    return EXIT_OK
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    """``ocop session results``: the same output as ``ocop score``."""
+    from ocop_scoring.cli import print_result
+
+    store = _store(args)
+    return print_result(store.results(args.session), args.format, args.explain, args.lang)
+
+
+def cmd_reopen(args: argparse.Namespace) -> int:
+    """``ocop session reopen``."""
+    from ocop_scoring.store import OPERATOR
+
+    _store(args).reopen(args.session, OPERATOR, args.product, args.member, args.reason)
+    print(f"reopened {args.product}/{args.member}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_recuse(args: argparse.Namespace) -> int:
+    """``ocop session recuse``."""
+    from ocop_scoring.store import OPERATOR
+
+    _store(args).recuse(args.session, OPERATOR, args.product, args.member, args.reason)
+    print(f"{args.member} recused from {args.product}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_knockout(args: argparse.Namespace) -> int:
+    """``ocop session knockout``."""
+    from ocop_scoring.store import OPERATOR
+
+    store = _store(args)
+    if args.clear:
+        store.clear_knockout(args.session, OPERATOR, args.product, args.reason)
+    else:
+        store.knock_out(args.session, OPERATOR, args.product, args.reason)
+    return EXIT_OK
+
+
+def cmd_new_round(args: argparse.Namespace) -> int:
+    """``ocop session new-round``."""
+    from ocop_scoring.store import OPERATOR
+
+    n = _store(args).open_round(args.session, OPERATOR, args.product, args.reason)
+    print(f"product {args.product}: round {n} opened", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_finalise(args: argparse.Namespace) -> int:
+    """``ocop session finalize``."""
+    digest = _store(args).finalise(args.session)
+    print(f"session {args.session} finalised; results sha256 {digest}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``ocop session verify``: exit 1 when anything does not check out."""
+    report = _store(args).verify(args.session)
+    for problem in report.problems:
+        print(problem)
+    verdict = "OK" if report.ok else f"{len(report.problems)} PROBLEM(S)"
+    print(f"{args.session}: {report.entries} audit entries, head {report.head_hash}: {verdict}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``ocop session audit``."""
+    entries = _store(args).audit_log(args.session)
+    if args.format == "json":
+        print(json.dumps([_entry_dict(e) for e in entries], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for e in entries:
+        target = " ".join(f"{k}={v}" for k, v in e.target)
+        reason = f"  ({e.reason})" if e.reason else ""
+        print(
+            f"{e.seq:>6} {e.at} {e.actor:<10} {e.action:<14} {target} {json.dumps(e.after, ensure_ascii=False)}{reason}"
+        )
+    return EXIT_OK
+
+
+def _entry_dict(e: Any) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "actor": e.actor,
+        "action": e.action,
+        "target": dict(e.target),
+        "before": e.before,
+        "after": e.after,
+        "reason": e.reason,
+        "hash": e.hash,
+    }
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``ocop session export``."""
+    from ocop_scoring.store.session_file import dumps
+
+    doc = _store(args).export_session(args.session)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_bytes(dumps(doc))
+    tmp.replace(args.out)
+    print(f"wrote {args.out} ({len(doc['cards'])} cards, {len(doc['audit'])} audit entries)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``ocop session import``."""
+    from ocop_scoring.store.session_file import read_session_file
+
+    doc = read_session_file(args.file)
+    session = _store(args).import_session(doc, name=str(args.file))
+    print(
+        f"imported session {session.session_id}; members have new personal links (ocop session links {session.session_id})",
+        file=sys.stderr,
+    )
+    return EXIT_OK
