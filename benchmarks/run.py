@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             result = modules[name].run(args)
-        except Exception:  # report it, run the others, exit 1
+        except Exception:  # report it, run the others, exit 1  # noqa: BLE001 - a failing benchmark is reported and the others still run
             traceback.print_exc()
             print(f"[bench] {name} FAILED", file=sys.stderr)
             failed.append(name)

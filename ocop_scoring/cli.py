@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception:
+    except Exception:  # noqa: BLE001 - the last line of defence: no traceback on screen
         fd, name = tempfile.mkstemp(prefix="ocop-error-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             traceback.print_exc(file=f)

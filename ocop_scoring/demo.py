@@ -263,19 +263,23 @@ def write_demo_files(directory: Path, sheets: Mapping[str, Sheet]) -> list[Path]
         for r in demo_rejections():
             w.writerow([r.product_id, r.reason])
     written.append(path)
+    # products and members in the layout a secretary keeps (docs/import-formats.md)
     path = directory / "products.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["product_id", "product_code", "name", "producer", "commune", "province", "sheet_id"])
-        for p in PRODUCTS:
-            w.writerow([p.product_id, p.code, p.name, p.producer, p.commune, p.province, p.sheet_id])
+        w.writerow(
+            ["STT", "Mã sản phẩm", "Tên sản phẩm", "Chủ thể", "Xã/phường", "Tỉnh/thành phố", "Bộ tiêu chí", "Mã OCOP"]
+        )
+        for i, p in enumerate(PRODUCTS, start=1):
+            w.writerow([i, p.product_id, p.name, p.producer, p.commune, p.province, p.sheet_id, p.code])
     written.append(path)
     path = directory / "members.csv"
+    roles = {"chair": "Chủ tịch Hội đồng", "member": "Thành viên", "secretary": "Thư ký"}
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["member_id", "name", "role", "organisation"])
-        for m in MEMBERS:
-            w.writerow([m.member_id, m.name, m.role, m.organisation])
+        w.writerow(["STT", "Mã thành viên", "Họ và tên", "Vai trò", "Đơn vị công tác"])
+        for i, m in enumerate(MEMBERS, start=1):
+            w.writerow([i, m.member_id, m.name, roles[m.role], m.organisation])
     written.append(path)
     return written
 

@@ -115,7 +115,7 @@ def _read_columns(data: bytes, name: str) -> tuple[dict[str, _Column], np.ndarra
         problems.raise_if_any()
     try:
         return _read_columns_arrow(data), None
-    except Exception:
+    except Exception:  # noqa: BLE001 - any pyarrow failure: the csv module locates it by line
         return _read_columns_python(data, name)
 
 
@@ -274,7 +274,7 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
                         node_hint = f"; {value.strip()} is scored through " + ", ".join(
                             n.code for n in node.walk() if n.is_leaf
                         )
-                    except Exception:
+                    except Exception:  # noqa: BLE001 - only a hint for the message
                         node_hint = ""
                 problems.add_rows(
                     line_of(bad), "criterion", f"a scored criterion of sheet {sheet.sheet_id}{node_hint}", value

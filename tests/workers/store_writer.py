@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
     if slow:
 
         @event.listens_for(store.engine, "after_cursor_execute")
-        def _linger(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        def _linger(conn, cursor, statement, parameters, context, executemany):
             if statement.lstrip().upper().startswith(("UPDATE OCOP_CARDS", "INSERT INTO OCOP_CARDS")):
                 with open(ack_path + ".in-tx", "w") as f:
                     f.write(str(time.time()))
