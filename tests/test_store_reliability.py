@@ -27,7 +27,10 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 def council(store: SessionStore, library, members: int, products: int = 10) -> str:
     sid = "rel"
     store.create_session(sid, "Hội đồng thử tải", library)
-    store.add_members(sid, [MemberSpec(f"TV{i:02d}", f"Thành viên {i}", "chair" if i == 1 else "member") for i in range(1, members + 1)])
+    store.add_members(
+        sid,
+        [MemberSpec(f"TV{i:02d}", f"Thành viên {i}", "chair" if i == 1 else "member") for i in range(1, members + 1)],
+    )
     store.add_products(sid, [ProductSpec(f"P{i:02d}", f"Sản phẩm {i}", "qd26-2026-01") for i in range(1, products + 1)])
     return sid
 
@@ -54,7 +57,10 @@ def test_fifteen_concurrent_writers_lose_nothing(store_url, library, tmp_path):
     procs = {}
     for member, token in tokens.items():
         ack = tmp_path / f"{member}.ack"
-        procs[member] = (subprocess.Popen([sys.executable, str(WRITER), store_url, sid, token, "200", str(ack), str(go)], env=ENV), ack)
+        procs[member] = (
+            subprocess.Popen([sys.executable, str(WRITER), store_url, sid, token, "200", str(ack), str(go)], env=ENV),
+            ack,
+        )
     time.sleep(3)  # let every writer import and connect
     go.touch()
     codes = {m: p.wait(timeout=600) for m, (p, _) in procs.items()}
@@ -90,7 +96,10 @@ def test_writer_killed_mid_transaction(store_url, library, tmp_path):
     for attempt in range(3):
         ack = tmp_path / f"kill{attempt}.ack"
         in_tx = Path(str(ack) + ".in-tx")
-        proc = subprocess.Popen([sys.executable, str(WRITER), store_url, sid, token, "100000", str(ack), str(go), "--slow-tx", "0.05"], env=ENV)
+        proc = subprocess.Popen(
+            [sys.executable, str(WRITER), store_url, sid, token, "100000", str(ack), str(go), "--slow-tx", "0.05"],
+            env=ENV,
+        )
         deadline = time.monotonic() + 60
         while len(acks(ack)[0]) < 10 + attempt * 5 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -127,14 +136,18 @@ def test_writer_killed_mid_transaction(store_url, library, tmp_path):
 
 
 def _ocop(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "ocop_scoring.cli", *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ocop_scoring.cli", *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=120
+    )
 
 
 HOSTILE_PRODUCTS = {
     "garbage.csv": os.urandom(4000),
     "garbage.xlsx": os.urandom(4000),
-    "latin1.csv": unicodedata.normalize("NFD", "Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01,Bưởi da xanh,1\n").encode("cp1258", "replace"),
-    "formula.csv": "Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01,=HYPERLINK(\"http://x\"),1\n".encode(),
+    "latin1.csv": unicodedata.normalize("NFD", "Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01,Bưởi da xanh,1\n").encode(
+        "cp1258", "replace"
+    ),
+    "formula.csv": 'Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01,=HYPERLINK("http://x"),1\n'.encode(),
     "huge-cell.csv": ("Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01," + "A" * (10 * 1024 * 1024) + ",1\n").encode(),
     "duplicate.csv": "Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01,Bưởi,1\nSP01,Xoài,1\n".encode(),
     "unknown-sheet.csv": "Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nSP01,Bưởi,27\n".encode(),
@@ -179,9 +192,14 @@ def test_hostile_scores_and_session_files_change_nothing(store_url, library, tmp
     sid = council(store, library, 3, products=2)
     before = dumps(store.export_session(sid))
     truncated = tmp_path / "scores.csv"
-    truncated.write_text("product_id,sheet_id,member_id,criterion,option\nP01,qd26-2026-01,TV01,1.1,3\nP01,qd26-2026-01,TV0", encoding="utf-8")
+    truncated.write_text(
+        "product_id,sheet_id,member_id,criterion,option\nP01,qd26-2026-01,TV01,1.1,3\nP01,qd26-2026-01,TV0",
+        encoding="utf-8",
+    )
     doc_path = tmp_path / "session.json"
-    doc_path.write_bytes(dumps(store.export_session(sid)).replace(b'"Th\xc3\xa0nh vi\xc3\xaan 2"', b'"Th\xc3\xa0nh vi\xc3\xaan X"'))
+    doc_path.write_bytes(
+        dumps(store.export_session(sid)).replace(b'"Th\xc3\xa0nh vi\xc3\xaan 2"', b'"Th\xc3\xa0nh vi\xc3\xaan X"')
+    )
     zipped = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/worksheets/sheet1.xml", b"<" * (200 * 1024 * 1024))
