@@ -134,6 +134,12 @@ def _register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(handler=cmd_export)
 
+    p = add("links", help="each member's personal link, the secretary's and the projector's")
+    p.add_argument("session")
+    p.add_argument("--base-url", default=None, help="the address members open (default: http://127.0.0.1:8866/)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cmd_links)
+
     p = add("import", help="restore a session from an exported file (members get new links)")
     p.add_argument("file", type=Path)
     p.set_defaults(handler=cmd_import)
@@ -435,6 +441,63 @@ def cmd_export(args: argparse.Namespace) -> int:
     tmp.replace(args.out)
     print(f"wrote {args.out} ({len(doc['cards'])} cards, {len(doc['audit'])} audit entries)", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """``ocop session links``."""
+    from ocop_scoring.serve import session_links
+
+    links = session_links(_store(args), args.session, args.base_url or "http://127.0.0.1:8866/")
+    if args.format == "json":
+        print(json.dumps(links.as_json(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"projector (màn chiếu):  {links.council}")
+    if links.secretary:
+        print(f"secretary (thư ký):     {links.secretary}")
+    print(f"criteria (bộ tiêu chí): {links.criteria}")
+    for member_id, url in links.members.items():
+        print(f"{member_id} {links.names[member_id]}: {url}")
+    return EXIT_OK
+
+
+@command
+def _register_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the council pages (Voilà) for a session; prints the links to open")
+    p.add_argument("session", nargs="?", default=None, help="the session (default: the store's only open session)")
+    p.add_argument(
+        "--store", default=None, help="SQLAlchemy URL or SQLite file (default: $OCOP_STORE, else the embedded file)"
+    )
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument(
+        "--lan", action="store_true", help="listen on the machine's LAN address (tablets in the room), not 127.0.0.1"
+    )
+    p.add_argument("--demo", action="store_true", help="create (once) and serve the demo council")
+    p.add_argument(
+        "--pool", type=int, default=None, help="preheated member kernels (default: one per scoring member, at most 16)"
+    )
+    p.add_argument("--no-preheat", action="store_true", help="start each page's kernel on request instead")
+    p.add_argument("--cull-idle", type=int, default=900, help="shut down a kernel idle this many seconds (default 900)")
+    p.add_argument("--base-url", default=None, help="the address printed in links (e.g. behind a proxy)")
+    p.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``ocop serve``."""
+    from ocop_scoring.cli import _library
+    from ocop_scoring.serve import serve
+
+    return serve(
+        store_arg=args.store,
+        session=args.session,
+        port=args.port,
+        lan=args.lan,
+        demo_=args.demo,
+        pool=args.pool,
+        preheat=not args.no_preheat,
+        cull_idle=args.cull_idle,
+        base_url=args.base_url,
+        library=_library(args),
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -48,15 +48,30 @@ class Texts:
         return sorted(self._steps)
 
 
+TEXT_FILES = ("texts.yaml", "texts_member.yaml", "texts_dashboard.yaml", "texts_workbench.yaml")
+
+
 @cache
 def load_texts() -> Texts:
-    """Load the packaged texts (once per process)."""
-    source = resources.files("ocop_scoring").joinpath("texts.yaml")
-    data, problems = read_yaml("ocop_scoring/texts.yaml", source.read_text(encoding="utf-8"))
-    if problems or not isinstance(data, dict):
-        msg = "; ".join(str(p) for p in problems) or "ocop_scoring/texts.yaml: expected a mapping"
-        raise RuntimeError(msg)
-    return Texts(
-        {k: dict(v) for k, v in data["texts"].items()},
-        {k: dict(v) for k, v in data["steps"].items()},
-    )
+    """Load the packaged texts (once per process): ``texts.yaml`` and one file per page.
+
+    A key defined in two files is an error (each page owns its strings).
+    """
+    table: dict[str, dict[str, str]] = {}
+    steps: dict[str, dict[str, str]] = {}
+    package = resources.files("ocop_scoring")
+    for name in TEXT_FILES:
+        source = package.joinpath(name)
+        if not source.is_file():
+            continue
+        data, problems = read_yaml(f"ocop_scoring/{name}", source.read_text(encoding="utf-8"))
+        if problems or not isinstance(data, dict):
+            msg = "; ".join(str(p) for p in problems) or f"ocop_scoring/{name}: expected a mapping"
+            raise RuntimeError(msg)
+        for section, target in (("texts", table), ("steps", steps)):
+            for key, value in (data.get(section) or {}).items():
+                if key in target:
+                    msg = f"ocop_scoring/{name}: {section}.{key}: expected a key not defined in another texts file"
+                    raise RuntimeError(msg)
+                target[key] = dict(value)
+    return Texts(table, steps)

@@ -1,0 +1,268 @@
+"""What every page shares: the status line, error routing, live updates, request context, style.
+
+Layer: views. Imports: ipywidgets, the store and the texts. Holds no rules.
+
+- ``StatusLine`` shows outcomes in the page's language; ``reports_errors``
+  wraps every handler so that an error reaches the page (never a silent
+  failure, never a traceback): an ``OcopError`` is shown as it is, anything
+  else as "unexpected error" with its traceback in the log.
+- ``Heartbeat`` is a hidden ``Play`` widget the browser advances every few
+  seconds: the kernel knows whether a page is still looking at it.
+- ``Poller`` is the one polling task of a page: it reads the store's data
+  version every ``interval`` seconds and calls ``refresh`` only when it
+  changed and a browser is alive, so an abandoned page sends nothing and
+  its kernel is culled as idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import logging
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+import ipywidgets as ipw
+
+from ocop_scoring.errors import OcopError
+from ocop_scoring.texts import Texts, load_texts
+from ocop_scoring.views import contract
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class StatusLine(ipw.HTML):
+    """One line that says what just happened (``ocop-status``); ``data-kind`` is ok / error / info."""
+
+    def __init__(self, texts: Texts | None = None, lang: str = "vi") -> None:
+        super().__init__(value="")
+        self.texts = texts or load_texts()
+        self.lang = lang
+        self.kind = ""
+        self.message = ""
+        self.add_class(contract.STATUS)
+
+    def _show(self, kind: str, message: str) -> None:
+        self.kind, self.message = kind, message
+        icon = {"ok": "✔", "error": "✖", "info": "ℹ"}[kind]
+        self.value = (
+            f'<div class="ocop-status-{kind}" data-kind="{kind}" role="status">{icon} {html.escape(message)}</div>'
+        )
+
+    def show_ok(self, message: str) -> None:
+        """A success."""
+        self._show("ok", message)
+
+    def show_error(self, message: str) -> None:
+        """A refusal or a failure."""
+        self._show("error", message)
+
+    def show_info(self, message: str) -> None:
+        """Neutral information."""
+        self._show("info", message)
+
+    def clear(self) -> None:
+        """Nothing to say."""
+        self.kind, self.message, self.value = "", "", ""
+
+
+def reports_errors(method: F) -> F:
+    """Route any exception of a widget handler to the view's ``status`` line."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except OcopError as exc:
+            log.info("refused: %s", exc)
+            self.status.show_error(str(exc))
+        except Exception:  # noqa: BLE001 - shown on the page, traceback to the log
+            log.error("unexpected error in %s\n%s", method.__qualname__, traceback.format_exc())
+            texts = getattr(self, "texts", None) or load_texts()
+            self.status.show_error(texts.t("unexpected_error", getattr(self, "lang", "vi")))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Heartbeat(ipw.Play):
+    """A hidden timer in the browser: its ticks tell the kernel that a page is alive."""
+
+    def __init__(self, interval_ms: int = 5000, timeout_s: float = 180.0) -> None:
+        super().__init__(value=0, min=0, max=10**9, step=1, interval=interval_ms, repeat=True, show_repeat=False)
+        self.layout.display = "none"
+        self.timeout_s = timeout_s
+        self.started = time.monotonic()
+        self.last_beat: float | None = None
+        self.observe(self._on_beat, names="value")
+
+    def _on_beat(self, _change: Any) -> None:
+        self.last_beat = time.monotonic()
+
+    def arm(self) -> None:
+        """Start the browser's timer (the timer starts only on a change seen by a live view)."""
+        if self.last_beat is None:
+            self.playing = False
+            self.playing = True
+
+    @property
+    def alive(self) -> bool:
+        """Whether a browser beat recently (or the page is still loading)."""
+        now = time.monotonic()
+        if self.last_beat is None:
+            return now - self.started < self.timeout_s
+        return now - self.last_beat < self.timeout_s
+
+
+class Poller:
+    """The page's one polling task: refresh when the store changed and a browser is watching."""
+
+    def __init__(
+        self,
+        version: Callable[[], int],
+        refresh: Callable[[], None],
+        heartbeat: Heartbeat,
+        *,
+        interval: float = 1.0,
+    ) -> None:
+        self.version = version
+        self.refresh = refresh
+        self.heartbeat = heartbeat
+        self.interval = interval
+        self.last: int | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.refreshes = 0
+
+    def start(self, current: int | None = None) -> None:
+        """Start polling on the kernel's event loop (no thread: handlers and polls never overlap)."""
+        self.last = current
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:  # no loop (a plain script): nothing to poll on
+            return
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._run())
+
+    def stop(self) -> None:
+        """Stop polling."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    def check(self) -> bool:
+        """One poll: refresh if the store changed. Returns whether it refreshed."""
+        if not self.heartbeat.alive:
+            return False
+        version = self.version()
+        if version == self.last:
+            return False
+        self.last = version
+        self.refresh()
+        self.refreshes += 1
+        return True
+
+    async def _run(self) -> None:
+        arm_deadline = time.monotonic() + 60
+        while True:
+            await asyncio.sleep(self.interval)
+            if self.heartbeat.last_beat is None and time.monotonic() < arm_deadline:
+                self.heartbeat.arm()
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 - a failed poll is logged; the next one tries again
+                log.warning("poll failed\n%s", traceback.format_exc())
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where a page's data comes from: the store, the session, and (for member pages) the token."""
+
+    store_url: str | None
+    session_id: str | None
+    token: str | None
+    lang: str
+    query: dict[str, str]
+
+
+def page_context(
+    *, store: str | None = None, session: str | None = None, token: str | None = None, lang: str | None = None
+) -> PageContext:
+    """Resolve a page's parameters: explicit values, then the URL query (under Voilà), then the environment.
+
+    Under a preheated Voilà kernel this waits for the request first, so that the
+    URL's query string (the member's token) is known.
+    """
+    query_string = _request_query()
+    query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=False).items()}
+    return PageContext(
+        store_url=store or os.environ.get("OCOP_STORE") or None,
+        session_id=session or query.get("session") or os.environ.get("OCOP_SESSION") or None,
+        token=token or query.get("token") or None,
+        lang=(lang or query.get("lang") or os.environ.get("OCOP_LANG") or "vi")
+        if (lang or query.get("lang") or os.environ.get("OCOP_LANG") or "vi") in ("vi", "en")
+        else "vi",
+        query=query,
+    )
+
+
+def _request_query() -> str:
+    if "VOILA_KERNEL_ID" not in os.environ:
+        return os.environ.get("QUERY_STRING", "")
+    try:
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    except Exception:  # noqa: BLE001 - outside Voilà or without a request: no query
+        log.warning("no request information\n%s", traceback.format_exc())
+    return os.environ.get("QUERY_STRING", "")
+
+
+def error_page(title: str, message: str) -> ipw.HTML:
+    """A page that explains what went wrong instead of a traceback."""
+    return ipw.HTML(
+        f'<div class="ocop-error-page" role="alert"><h2>{html.escape(title)}</h2><p>{html.escape(message)}</p></div>'
+        + STYLE
+    )
+
+
+class LangToggle(ipw.ToggleButtons):
+    """Tiếng Việt / English."""
+
+    def __init__(self, lang: str = "vi") -> None:
+        super().__init__(options=[("Tiếng Việt", "vi"), ("English", "en")], value=lang, style={"button_width": "8em"})
+        self.add_class(contract.LANG)
+
+
+STYLE = """
+<style>
+.ocop-app { font-size: 15px; line-height: 1.35; color: #111; }
+.ocop-app .widget-label, .ocop-app label { font-size: 15px; }
+.ocop-status-ok { color: #0a6b2d; font-weight: 600; }
+.ocop-status-error { color: #b00020; font-weight: 600; }
+.ocop-status-info { color: #1f4e9a; }
+.ocop-error-page { max-width: 46em; margin: 3em auto; font-size: 18px; }
+.ocop-error-page h2 { color: #b00020; }
+.ocop-part-head { background: #d9d9d9; font-weight: 700; padding: 4px 8px; margin-top: 10px; }
+.ocop-group-head { background: #ededed; font-weight: 700; padding: 3px 8px; margin-top: 6px; }
+.ocop-crit-head { font-weight: 600; margin-top: 6px; }
+.ocop-note { color: #555; font-size: 13px; margin-left: 1em; }
+.ocop-knockout-note { color: #b00020; font-weight: 600; font-size: 13px; margin-left: 1em; border-left: 4px solid #b00020; padding-left: 6px; }
+.ocop-anomaly-note { color: #7a5a00; font-size: 12px; margin-left: 1em; }
+.ocop-app .widget-radio-box label { white-space: normal; }
+.ocop-app .widget-radio { width: 100% !important; }
+.ocop-app .widget-radio-box { width: 100% !important; }
+.ocop-totals { position: sticky; top: 0; z-index: 10; background: #fffbe6; border: 1px solid #e0c860; padding: 6px 10px; }
+.ocop-total-value { font-size: 22px; font-weight: 700; }
+.ocop-locked { color: #0a6b2d; font-weight: 600; }
+.ocop-star { color: #c98a00; letter-spacing: 1px; }
+table.ocop-table { border-collapse: collapse; }
+table.ocop-table th, table.ocop-table td { border: 1px solid #999; padding: 3px 6px; }
+</style>
+"""
