@@ -95,10 +95,11 @@ def reports_errors(method: F) -> F:
 class Heartbeat(ipw.Play):
     """A hidden timer in the browser: its ticks tell the kernel that a page is alive."""
 
-    def __init__(self, interval_ms: int = 5000, timeout_s: float = 180.0) -> None:
+    def __init__(self, interval_ms: int = 5000, timeout_s: float | None = None) -> None:
         super().__init__(value=0, min=0, max=10**9, step=1, interval=interval_ms, repeat=True, show_repeat=False)
         self.layout.display = "none"
-        self.timeout_s = timeout_s
+        # Background tabs throttle timers to about one a minute: three minutes without a beat = abandoned.
+        self.timeout_s = timeout_s if timeout_s is not None else float(os.environ.get("OCOP_HEARTBEAT_TIMEOUT", "180"))
         self.started = time.monotonic()
         self.last_beat: float | None = None
         self.observe(self._on_beat, names="value")
