@@ -511,3 +511,57 @@ def cmd_import(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+@command
+def _register_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="the published report: recomputed, checked, explained (HTML, PDF, executed notebook)"
+    )
+    p.add_argument("session", help="a session of the store, a session file (ocop session export) or a scores CSV")
+    p.add_argument(
+        "--out", type=Path, required=True, help="folder for report.html, report.pdf, report.ipynb, results.csv"
+    )
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=("html", "pdf", "ipynb"),
+        default=None,
+        help="repeatable (default: html and pdf)",
+    )
+    p.add_argument(
+        "--store", default=None, help="SQLAlchemy URL or SQLite file (default: $OCOP_STORE, else the embedded file)"
+    )
+    p.add_argument("--ruleset", default=None, help="a scores CSV's rule set (default qd26-2026)")
+    p.add_argument("--rejections", type=Path, default=None, help="a scores CSV's knock-outs (product_id,reason)")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi")
+    p.set_defaults(handler=cmd_report)
+
+
+def source_file(args: argparse.Namespace, out: Path) -> Path:
+    """A report's input: the file given, or the store session exported into ``out/session.json``."""
+    path = Path(args.session)
+    if path.exists():
+        return path
+    from ocop_scoring.store.session_file import dumps
+
+    doc = _store(args).export_session(args.session)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "session.json"
+    target.write_bytes(dumps(doc))
+    return target
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``ocop report``."""
+    from ocop_scoring.report import run_report
+
+    source = source_file(args, args.out)
+    formats = tuple(args.format or ("html", "pdf"))
+    written = run_report(
+        source, args.out, formats=formats, ruleset=args.ruleset, lang=args.lang, rejections=args.rejections
+    )
+    for kind in ("html", "pdf", "ipynb", "csv"):
+        if kind in written and (kind in formats or kind in ("csv", "ipynb")):
+            print(written[kind])
+    return EXIT_OK

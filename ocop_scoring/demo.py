@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ocop_scoring.model import Rejection, Scorecard, Sheet
 
@@ -284,6 +285,49 @@ def write_demo_files(directory: Path, sheets: Mapping[str, Sheet]) -> list[Path]
     return written
 
 
+def write_demo_session_file(path: Path, library: Any) -> Path:
+    """Run the demo council through a temporary store (every card submitted, P10 knocked out) and
+    export it: the bundled ``session.json`` the report notebook shows by default."""
+    import tempfile
+
+    from ocop_scoring.model import MemberSpec, ProductSpec
+    from ocop_scoring.store import OPERATOR, SessionStore
+    from ocop_scoring.store.session_file import dumps
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SessionStore(Path(tmp) / "demo.sqlite")
+        sid = "demo-2026-1"
+        store.create_session(
+            sid,
+            "Hội đồng đánh giá, phân hạng sản phẩm OCOP cấp tỉnh (phiên trình diễn)",
+            library,
+            round_label="Đợt 1/2026",
+            held_on="2026-06-20",
+        )
+        store.add_members(sid, [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in MEMBERS])
+        store.add_products(
+            sid,
+            [
+                ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+                for p in PRODUCTS
+            ],
+        )
+        for (pid, mid), reason in RECUSED.items():
+            store.recuse(sid, OPERATOR, pid, mid, reason)
+        store.enter_cards(
+            sid,
+            OPERATOR,
+            [(c.product_id, c.member_id, dict(c.choices), None) for c in demo_scorecards(library.sheets)],
+            submit=True,
+        )
+        for r in demo_rejections():
+            store.knock_out(sid, OPERATOR, r.product_id, r.reason)
+        store.finalise(sid)
+        path.write_bytes(dumps(store.export_session(sid)))
+        store.close()
+    return path
+
+
 def demo_dir() -> Path:
     """Where the bundled demo files are."""
     return Path(__file__).resolve().parent / "data" / "demo"
@@ -293,5 +337,8 @@ if __name__ == "__main__":
     from ocop_scoring.criteria_io import load_library
 
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else demo_dir()
-    for written in write_demo_files(target, load_library().sheets):
+    library = load_library()
+    for written in write_demo_files(target, library.sheets):
         print(f"wrote {written}")
+    if "--session" in sys.argv:  # timestamped: regenerate only when the demo changes
+        print(f"wrote {write_demo_session_file(target / 'session.json', library)}")

@@ -48,7 +48,7 @@ class Texts:
         return sorted(self._steps)
 
 
-TEXT_FILES = ("texts.yaml", "texts_member.yaml", "texts_dashboard.yaml", "texts_workbench.yaml")
+TEXT_FILES = ("texts.yaml", "texts_member.yaml", "texts_dashboard.yaml", "texts_workbench.yaml", "texts_report.yaml")
 
 
 @cache
