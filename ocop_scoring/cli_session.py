@@ -565,3 +565,34 @@ def cmd_report(args: argparse.Namespace) -> int:
         if kind in written and (kind in formats or kind in ("csv", "ipynb")):
             print(written[kind])
     return EXIT_OK
+
+
+@command
+def _register_documents(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "documents", help="the council's documents: filled sheets, summary table, minutes, 5★ list (XLSX, PDF)"
+    )
+    p.add_argument("session", help="a session of the store or a session file (ocop session export)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument(
+        "--format", action="append", choices=("xlsx", "pdf"), default=None, help="repeatable (default: both)"
+    )
+    p.add_argument(
+        "--store", default=None, help="SQLAlchemy URL or SQLite file (default: $OCOP_STORE, else the embedded file)"
+    )
+    p.set_defaults(handler=cmd_documents)
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    """``ocop documents``."""
+    from ocop_scoring.documents import write_documents
+    from ocop_scoring.errors import OcopError
+    from ocop_scoring.report import SessionReport, load_source
+
+    source = source_file(args, args.out)
+    src = load_source(source)
+    if src.state is None:
+        raise OcopError("documents need a council session (a session of the store or a session file), not a scores CSV")
+    written = write_documents(SessionReport(src, "vi"), args.out, formats=tuple(args.format or ("xlsx", "pdf")))
+    print(f"{len(written.xlsx)} XLSX and {len(written.pdf)} PDF document(s) in {args.out}", file=sys.stderr)
+    return EXIT_OK
