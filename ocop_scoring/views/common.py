@@ -164,8 +164,8 @@ class Poller:
         version = self.version()
         if version == self.last:
             return False
-        self.last = version
         self.refresh()
+        self.last = version  # only once the refresh succeeded: a failed one is retried at the next poll
         self.refreshes += 1
         return True
 

@@ -100,10 +100,15 @@ class Server:
 
         return session_links(self.store(), self.session, self.base)
 
-    def kernels(self) -> list[dict]:
-        import json
+    def kernels(self) -> list[int]:
+        """PIDs of the server's kernel processes (Voilà has no kernels REST API)."""
+        import psutil
 
-        return json.loads(urllib.request.urlopen(self.base + "api/kernels", timeout=5).read())
+        return [
+            p.pid
+            for p in psutil.Process(self.proc.pid).children(recursive=True)
+            if "ipykernel_launcher" in " ".join(p.cmdline())
+        ]
 
 
 def start_server(tmp: Path, *extra: str, store_url: str | None = None, session: str | None = None) -> Server:

@@ -1,0 +1,307 @@
+"""The projector dashboard without a browser: rows, progress grid, live refresh, product view, bad links."""
+
+from __future__ import annotations
+
+import time
+from html.parser import HTMLParser
+
+import ipywidgets as ipw
+import pytest
+
+from ocop_scoring import demo
+from ocop_scoring.store import OPERATOR, SessionStore
+from ocop_scoring.views import contract
+from ocop_scoring.views.dashboard import CouncilDashboard, council_app
+
+
+class _Elements(HTMLParser):
+    """Every element of an HTML fragment as (tag, attributes), and the text."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.feed(source)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def having(self, tag: str, attr: str) -> list[dict[str, str]]:
+        return [a for t, a in self.elements if t == tag and attr in a]
+
+
+def _rows(app: CouncilDashboard) -> dict[str, dict[str, str]]:
+    return {a["data-product"]: a for a in _Elements(app.results_html.value).having("tr", "data-mean")}
+
+
+def _states(app: CouncilDashboard, product_id: str) -> dict[str, str]:
+    progress = app.progress_html.value
+    start = progress.index(f'<tr data-product="{product_id}">')
+    row = progress[start : progress.index("</tr>", start)]
+    return {a["data-member"]: a["data-state"] for a in _Elements(row).having("td", "data-state")}
+
+
+def _token(store, session, role="secretary") -> str:
+    return next(m.token for m in store.state(session).members if m.role == role)
+
+
+@pytest.fixture
+def store(tmp_path):
+    """An empty store in a temporary SQLite file."""
+    with SessionStore(tmp_path / "s.sqlite") as s:
+        yield s
+
+
+def _cards(library, product_id):
+    return [c for c in demo.demo_scorecards(library.sheets) if c.product_id == product_id]
+
+
+def _app(store, session, **kw) -> CouncilDashboard:
+    app = council_app(store=store, session=session, token=_token(store, session), live=False, **kw)
+    assert isinstance(app, CouncilDashboard)
+    return app
+
+
+def test_dashboard_rows_carry_the_stores_results(store, make_session):
+    """Every product's row has data-mean and data-stars exactly as `ocop score` prints them."""
+    session = make_session(store)
+
+    app = _app(store, session)
+
+    rows = _rows(app)
+    expected = store.results(session).as_json()["products"]
+    assert len(expected) == 10
+    assert {pid: (r["data-mean"], r["data-stars"]) for pid, r in rows.items()} == {
+        p["product_id"]: (p["mean_total"], str(p["stars"])) for p in expected
+    }
+    for pid in rows:
+        assert f'class="{contract.row_class(pid)}' in app.results_html.value
+    assert contract.RESULTS in app.results_html._dom_classes
+    assert contract.PROGRESS in app.progress_html._dom_classes
+    assert contract.DETAIL in app.detail_html._dom_classes
+    assert contract.DETAIL_PICKER in app.picker._dom_classes
+
+
+def test_dashboard_results_are_grouped_by_sheet_with_titles(store, make_session):
+    """Rows sit under their sheet's title, and the texts' level names make the recognition column."""
+    session = make_session(store)
+
+    html = _app(store, session).results_html.value
+
+    assert html.count('class="ocop-sheet-group"') == 9
+    assert "Bộ tiêu chí số 1: Rau, củ, quả, hạt tươi" in html
+    assert html.index("Bộ tiêu chí số 1:") < html.index('data-product="P02"') < html.index("Bộ tiêu chí số 3:")
+    row = {
+        pid: html[html.index(f'<tr class="{contract.row_class(pid)}') :].split("</tr>")[0]
+        for pid in ("P01", "P03", "P04", "P05", "P07")
+    }
+    assert "cấp tỉnh công nhận 4★" in row["P01"]
+    assert "chuyển Bộ NN&amp;MT (≥ 90 điểm)" in row["P03"]
+    assert "5.1&nbsp;(4★&nbsp;≥&nbsp;5)" in row["P04"]
+    assert "ocop-flag-cell" in row["P05"] and "ocop-discussion" in row["P05"]
+    assert "không công nhận" in row["P07"]
+
+
+def test_dashboard_progress_grid_shows_each_cards_state(store, make_session, library):
+    """A draft, a submitted card, a recusal and a blank card each show their own state."""
+    session = make_session(store, with_cards=False)
+    p01 = {c.member_id: dict(c.choices) for c in _cards(library, "P01")}
+    store.tick(session, OPERATOR, "P01", "TV01", "1.1", 2)
+    store.enter_card(session, OPERATOR, "P01", "TV02", p01["TV02"], submit=True)
+    store.recuse(session, OPERATOR, "P01", "TV03", "Có quan hệ gia đình với chủ thể sản phẩm")
+
+    app = _app(store, session)
+
+    states = _states(app, "P01")
+    assert (states["TV01"], states["TV02"], states["TV03"], states["TV04"]) == (
+        "draft",
+        "submitted",
+        "recused",
+        "not_started",
+    )
+    assert set(_states(app, "P02").values()) == {"not_started"}
+    assert 'data-done="1">1/8<' in app.progress_html.value
+
+
+def test_dashboard_refreshes_once_per_change(store, make_session, library):
+    """A save makes the next poll re-render with the new mean; a poll with no change renders nothing."""
+    session = make_session(store, with_cards=False)
+    cards = _cards(library, "P08")
+    for card in cards[:3]:
+        store.enter_card(session, OPERATOR, "P08", card.member_id, dict(card.choices), submit=True)
+    app = _app(store, session)
+    before = _rows(app)["P08"]["data-mean"]
+    renders = app.renders
+
+    store.enter_card(session, OPERATOR, "P08", cards[3].member_id, dict(cards[3].choices), submit=True)
+    refreshed = app.poller.check()
+    again = app.poller.check()
+
+    after = store.results(session).product("P08").mean_text
+    assert (refreshed, again) == (True, False)
+    assert app.renders == renders + 1
+    assert app.poller.refreshes == 1
+    assert after != before
+    assert _rows(app)["P08"]["data-mean"] == after
+    assert _rows(app)["P08"]["data-members"] == "4"
+    assert _rows(app)["P08"]["data-provisional"] == "1"
+    assert app.selected_product_id == "P08"
+
+
+def test_dashboard_abandoned_page_does_not_refresh(store, make_session, library):
+    """With no heartbeat from a browser for longer than the timeout, a change is not pushed."""
+    session = make_session(store, with_cards=False)
+    card = _cards(library, "P01")[0]
+    app = _app(store, session)
+    app.heartbeat.last_beat = time.monotonic() - app.heartbeat.timeout_s - 1
+    renders = app.renders
+
+    store.enter_card(session, OPERATOR, "P01", card.member_id, dict(card.choices), submit=True)
+    abandoned = app.poller.check()
+    app.heartbeat.value += 1  # the browser beats again
+    revived = app.poller.check()
+
+    assert (abandoned, revived) == (False, True)
+    assert app.renders == renders + 1
+
+
+def test_dashboard_product_view_lays_out_the_calculation(store, make_session):
+    """P04's view shows the member x criterion matrix by part, the failed 4★ minimum on 5.1 and the cap."""
+    session = make_session(store)
+    app = _app(store, session)
+
+    app.show_product("P04")
+
+    detail = app.detail_html.value
+    explanation = store.results(session).explain("P04")
+    parsed = _Elements(detail)
+    assert app.selected_product_id == "P04"
+    assert [a["data-part"] for a in parsed.having("table", "data-part")] == ["A", "B", "C"]
+    member_rows = [a["data-member"] for a in parsed.having("tr", "data-member")]
+    assert member_rows == list(explanation.members) * 3
+    assert len(explanation.criteria) >= 25
+    for code in explanation.criteria:
+        assert f">{code}<" in detail or f">{code}★<" in detail
+    assert "KHÔNG đạt" in detail
+    assert 'class="ocop-mx-code ocop-mx-fail" title="5.1' in detail
+    assert "Theo điểm được 4 sao nhưng chưa đạt yêu cầu tối thiểu 4 sao ở tiêu chí 5.1 → hạng 3 sao." in detail
+    assert 'data-rule="rank"' in detail
+    assert len(parsed.having("li", "data-rule")) == len(explanation.steps)
+
+
+def test_dashboard_follows_the_last_submitted_product_until_one_is_picked(store, make_session, library):
+    """By default the product view shows the product last submitted; a pick holds until reset."""
+    session = make_session(store, with_cards=False)
+    app = _app(store, session)
+    assert app.selected_product_id == "P01"  # nothing scored yet: the first product
+
+    card = _cards(library, "P05")[0]
+    store.enter_card(session, OPERATOR, "P05", card.member_id, dict(card.choices), submit=True)
+    app.poller.check()
+    assert app.selected_product_id == "P05"
+
+    app.show_product("P02")
+    card = _cards(library, "P06")[0]
+    store.enter_card(session, OPERATOR, "P06", card.member_id, dict(card.choices), submit=True)
+    app.poller.check()
+    assert app.selected_product_id == "P02"
+    assert "chưa có phiếu đã nộp" in app.detail_html.value
+
+    app.reset()
+    assert app.selected_product_id == "P06"
+
+
+def test_dashboard_switches_to_english(store, make_session):
+    """The toggle re-renders in English from the last read; the numbers' data attributes do not change."""
+    session = make_session(store)
+    app = _app(store, session)
+    rows = _rows(app)
+
+    app.lang_toggle.value = "en"
+    app.show_product("P04")
+
+    assert _rows(app) == rows
+    assert "Mean" in app.results_html.value
+    assert "NOT met" in app.detail_html.value
+    assert "provincial certification 4★" in app.results_html.value
+    assert app.tabs.titles == ("Progress and results", "Each product's calculation")
+
+
+def test_dashboard_marks_knockouts_and_results_below_quorum(store, make_session, library):
+    """A knocked-out product is marked and unranked; a product with fewer cards than the quorum is provisional."""
+    session = make_session(store, with_cards=False)
+    for pid, count in (("P01", 9), ("P02", 3), ("P10", 9)):
+        for card in _cards(library, pid)[:count]:
+            store.enter_card(session, OPERATOR, pid, card.member_id, dict(card.choices), submit=True)
+    store.knock_out(session, OPERATOR, "P10", demo.REJECTION_REASON)
+    store.knock_out(session, OPERATOR, "P09", demo.REJECTION_REASON)
+
+    app = _app(store, session)
+
+    rows = _rows(app)
+    html = app.results_html.value
+    assert "ocop-knocked-out" in rows["P10"]["class"] and rows["P10"]["data-stars"] == "0"
+    assert "ocop-knocked-out" in rows["P09"]["class"] and rows["P09"]["data-mean"] == ""
+    assert "ocop-provisional" in rows["P02"]["class"] and rows["P02"]["data-provisional"] == "1"
+    assert "ocop-provisional" not in rows["P01"]["class"]
+    assert rows["P03"]["data-mean"] == "" and "chưa có phiếu nộp" in html
+    assert 'data-scored="2" data-total="10"' in app.header_html.value
+    assert "Đủ số: 7/9 phiếu" in app.header_html.value
+
+
+def test_dashboard_any_token_of_the_session_may_view(store, make_session):
+    """A member's token opens the projector page too."""
+    session = make_session(store)
+
+    app = council_app(store=store, token=_token(store, session, "member"), live=False)
+
+    assert isinstance(app, CouncilDashboard)
+    assert app.session_id == session
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "", None])
+def test_dashboard_bad_link_gives_an_error_page(store, make_session, token, monkeypatch):
+    """An unknown or missing token gives a page that says so, never the dashboard or a traceback."""
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    session = make_session(store)
+
+    page = council_app(store=store, session=session, token=token, live=False)
+
+    assert isinstance(page, ipw.HTML) and not isinstance(page, CouncilDashboard)
+    assert "ocop-error-page" in page.value
+    assert "Đường dẫn không hợp lệ" in page.value
+
+
+def test_dashboard_token_of_another_session_gives_an_error_page(store, make_session):
+    """A token of one session does not open another session's projector."""
+    first = make_session(store)
+    second = make_session(store, session_id="hd-2026-2", with_cards=False)
+
+    page = council_app(store=store, session=second, token=_token(store, first), live=False)
+
+    assert "ocop-error-page" in page.value
+
+
+def test_dashboard_missing_store_gives_an_error_page(tmp_path):
+    """A store file that does not exist is reported, not created."""
+    page = council_app(store=str(tmp_path / "none.sqlite"), session="x", token="y", live=False)
+
+    assert "ocop-error-page" in page.value
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_dashboard_freeze_holds_the_picture(store, make_session, library):
+    """A frozen dashboard stops polling and locks its controls; unfreezing follows the store again."""
+    session = make_session(store, with_cards=False)
+    app = _app(store, session)
+
+    app.freeze()
+    frozen = (app.poller.task, app.picker.disabled, app.lang_toggle.disabled)
+    app.unfreeze()
+
+    assert frozen == (None, True, True)
+    assert (app.picker.disabled, app.lang_toggle.disabled) == (False, False)
+    assert app.poller.task is None  # not live (no kernel): nothing to poll on
