@@ -205,7 +205,7 @@ def page_context(
     return PageContext(
         store_url=store or os.environ.get("OCOP_STORE") or None,
         session_id=session or query.get("session") or os.environ.get("OCOP_SESSION") or None,
-        token=token or query.get("token") or None,
+        token=token or query.get("token") or os.environ.get("OCOP_TOKEN") or None,
         lang=(lang or query.get("lang") or os.environ.get("OCOP_LANG") or "vi")
         if (lang or query.get("lang") or os.environ.get("OCOP_LANG") or "vi") in ("vi", "en")
         else "vi",
@@ -226,7 +226,14 @@ def _request_query() -> str:
 
 
 def error_page(title: str, message: str) -> ipw.HTML:
-    """A page that explains what went wrong instead of a traceback."""
+    """A page that explains what went wrong instead of a traceback.
+
+    With ``OCOP_STRICT_PAGES=1`` (the notebook tests) it raises instead, so that a page that
+    cannot be built fails the test rather than showing a friendly message.
+    """
+    if os.environ.get("OCOP_STRICT_PAGES") == "1":
+        msg = f"{title}: {message}"
+        raise RuntimeError(msg)
     return ipw.HTML(
         f'<div class="ocop-error-page" role="alert"><h2>{html.escape(title)}</h2><p>{html.escape(message)}</p></div>'
         + STYLE
