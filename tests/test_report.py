@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from ocop_scoring.demo import demo_dir
-from ocop_scoring.report import SessionReport, build_session_report, load_source, run_report
+from ocop_scoring.report import SessionReport, build_session_report, load_source
 from tests.conftest import REPO
 
 SESSION = demo_dir() / "session.json"
