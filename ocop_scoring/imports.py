@@ -33,7 +33,15 @@ from typing import Any
 from ocop_scoring.errors import ImportFileError, Problem, verbatim
 from ocop_scoring.model import MemberSpec, ProductSpec, Sheet
 
-__all__ = ["MAX_CELL_CHARS", "MAX_FILE_BYTES", "MAX_ROWS", "read_members", "read_products"]
+__all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "read_members",
+    "read_members_data",
+    "read_products",
+    "read_products_data",
+]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -286,9 +294,11 @@ def _best_header(candidates: Iterable[_Header]) -> _Header | None:
     return best
 
 
-def _read_table(path: Path, fields: Sequence[_Field], problems: _Problems, what: str) -> _Table:
-    """Open the file, find its header row, and return it with an iterator over the rows below."""
-    data = _read_bytes(path, problems)
+def _read_table(
+    path: Path, fields: Sequence[_Field], problems: _Problems, what: str, data: bytes | None = None
+) -> _Table:
+    """Open the file (or take its uploaded ``data``), find its header row, and return it with the rows below."""
+    data = _read_bytes(path, problems) if data is None else _check_data(data, problems)
     suffix = path.suffix.lower()
     is_zip = data[:4] in _ZIP_MAGIC
     is_ole = data[:8] == _OLE_MAGIC
@@ -338,6 +348,13 @@ def _read_bytes(path: Path, problems: _Problems) -> bytes:
         raise problems.fail(None, "file", "a readable file", verbatim(exc.strerror or type(exc).__name__)) from None
     if len(data) > MAX_FILE_BYTES:
         raise problems.fail(None, "file", _SIZE_EXPECTED, verbatim("a larger file"))
+    return data
+
+
+def _check_data(data: bytes, problems: _Problems) -> bytes:
+    """The bytes of an uploaded file, within the same size bound as a file read from disk."""
+    if len(data) > MAX_FILE_BYTES:
+        raise problems.fail(None, "file", _SIZE_EXPECTED, verbatim(f"{len(data):,} bytes"))
     return data
 
 
@@ -747,9 +764,14 @@ def read_products(
     Raises:
         ImportFileError: Listing every problem of the file; nothing is returned then.
     """
-    path = Path(path)
+    return _read_products(Path(path), None, sheets, existing_ids)
+
+
+def _read_products(
+    path: Path, data: bytes | None, sheets: Mapping[str, Sheet], existing_ids: Collection[str]
+) -> list[ProductSpec]:
     problems = _Problems(str(path))
-    table = _read_table(path, PRODUCT_FIELDS, problems, "products")
+    table = _read_table(path, PRODUCT_FIELDS, problems, "products", data)
     finder = _SheetFinder(sheets)
     existing = {str(i).casefold() for i in existing_ids}
     seen_ids: dict[str, int] = {}
@@ -860,9 +882,12 @@ def read_members(path: Path | str, *, existing_ids: Collection[str] = ()) -> lis
     Raises:
         ImportFileError: Listing every problem of the file; nothing is returned then.
     """
-    path = Path(path)
+    return _read_members(Path(path), None, existing_ids)
+
+
+def _read_members(path: Path, data: bytes | None, existing_ids: Collection[str]) -> list[MemberSpec]:
     problems = _Problems(str(path))
-    table = _read_table(path, MEMBER_FIELDS, problems, "members")
+    table = _read_table(path, MEMBER_FIELDS, problems, "members", data)
     existing = {str(i).casefold() for i in existing_ids}
     seen_ids: dict[str, int] = {}
     columns = table.header.columns
@@ -914,3 +939,36 @@ def read_members(path: Path | str, *, existing_ids: Collection[str] = ()) -> lis
             taken.add(member_id.casefold())
         out.append(MemberSpec(member_id=member_id, name=name, role=role, organisation=organisation))
     return out
+
+
+# --- uploaded files (the secretary's page): the same readers on the bytes of a file -----------------
+
+
+def _upload_name(filename: str) -> Path:
+    """The uploaded file's name as the problems show it (only its last part; it is never opened)."""
+    name = Path(str(filename or "").replace("\\", "/")).name
+    return Path(name or "upload")
+
+
+def read_products_data(
+    data: bytes, filename: str, sheets: Mapping[str, Sheet], *, existing_ids: Collection[str] = ()
+) -> list[ProductSpec]:
+    """Read an uploaded products list: the bytes of a CSV or XLSX file called ``filename``.
+
+    Exactly as ``read_products`` (the name's suffix tells CSV from XLSX; problems name the file).
+
+    Raises:
+        ImportFileError: Listing every problem of the file; nothing is returned then.
+    """
+    return _read_products(_upload_name(filename), bytes(data), sheets, existing_ids)
+
+
+def read_members_data(data: bytes, filename: str, *, existing_ids: Collection[str] = ()) -> list[MemberSpec]:
+    """Read an uploaded members list: the bytes of a CSV or XLSX file called ``filename``.
+
+    Exactly as ``read_members``.
+
+    Raises:
+        ImportFileError: Listing every problem of the file; nothing is returned then.
+    """
+    return _read_members(_upload_name(filename), bytes(data), existing_ids)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ocop_scoring.errors import ImportFileError
-from ocop_scoring.imports import read_members, read_products
+from ocop_scoring.imports import read_members, read_members_data, read_products, read_products_data
 from ocop_scoring.model import MemberSpec, ProductSpec
 
 DATA = Path(__file__).parent / "data" / "imports"
@@ -566,3 +566,50 @@ def test_nothing_else_is_ever_raised(tmp_path, library):
             read_products(path, library.sheets)
         except ImportFileError as exc:
             assert exc.problems
+
+
+# --- uploaded files (the secretary's page) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["products.csv", "products.xlsx"])
+def test_uploaded_products_read_like_the_file(library, name):
+    """The bytes of an uploaded products list give exactly what the file gives."""
+    data = (EXAMPLES / name).read_bytes()
+
+    assert read_products_data(data, name, library.sheets) == read_products(EXAMPLES / name, library.sheets)
+
+
+@pytest.mark.parametrize("name", ["members.csv", "members.xlsx"])
+def test_uploaded_members_read_like_the_file(name):
+    """The bytes of an uploaded members list give exactly what the file gives, existing ids included."""
+    data = (EXAMPLES / name).read_bytes()
+
+    assert read_members_data(data, name) == read_members(EXAMPLES / name)
+    assert read_members_data(memoryview(data), name, existing_ids=["tv10"]) == read_members(
+        EXAMPLES / name, existing_ids=["tv10"]
+    )
+
+
+def test_uploaded_file_problems_name_the_upload(library):
+    """Problems name the uploaded file by its last part only (the browser may send a Windows path)."""
+    data = "Mã sản phẩm,Tên sản phẩm,Bộ tiêu chí\nP1,Bưởi,99\n".encode()
+
+    with pytest.raises(ImportFileError) as excinfo:
+        read_products_data(data, "C:\\Users\\thu ky\\san pham.csv", library.sheets)
+
+    assert [str(p) for p in excinfo.value.problems] == [
+        f"san pham.csv:2: Bộ tiêu chí: expected {SHEET_EXPECTED}, got '99'"
+    ]
+
+
+def test_uploaded_file_checks_like_a_file(library):
+    """An upload over 20 MB, or a workbook named .csv, is refused as the file would be."""
+    with pytest.raises(ImportFileError) as big:
+        read_members_data(b"x" * (20 * 2**20 + 1), "members.csv")
+    with pytest.raises(ImportFileError) as disguised:
+        read_products_data((EXAMPLES / "products.xlsx").read_bytes(), "products.csv", library.sheets)
+
+    assert [str(p) for p in big.value.problems] == [
+        "members.csv: file: expected a file of at most 20 MB (20,971,520 bytes), got 20,971,521 bytes"
+    ]
+    assert "an Excel workbook named .csv" in str(disguised.value.problems[0])

@@ -217,12 +217,50 @@ def _request_query() -> str:
     if "VOILA_KERNEL_ID" not in os.environ:
         return os.environ.get("QUERY_STRING", "")
     try:
-        from voila.utils import wait_for_request
-
         wait_for_request()
-    except Exception:  # noqa: BLE001 - outside Voilà or without a request: no query
+    except Exception:  # noqa: BLE001 - without a request there is no query: the page says what is missing
         log.warning("no request information\n%s", traceback.format_exc())
     return os.environ.get("QUERY_STRING", "")
+
+
+def wait_for_request() -> None:
+    """Under a preheated Voilà kernel, wait for the page request and put its information
+    (``QUERY_STRING``…) into ``os.environ``; without preheating Voilà has set it already.
+
+    The same protocol as ``voila.utils.wait_for_request`` (one message on the
+    ``voila/query/<kernel id>`` websocket), without importing ``voila.utils``, which loads
+    jupyter_server and nbconvert and adds about 20 MB to every member's kernel.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    import json
+    import threading
+
+    import websockets
+
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = (
+        f"{os.environ.get('VOILA_WS_PROTOCOL', 'ws')}://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:"
+        f"{os.environ.get('VOILA_APP_PORT', '8866')}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID')}"
+    )
+    info: str | bytes | None = None
+
+    async def receive() -> str | bytes:
+        async with websockets.connect(url, open_timeout=5) as socket:
+            return await socket.recv()
+
+    def run() -> None:
+        nonlocal info
+        try:
+            info = asyncio.new_event_loop().run_until_complete(receive())
+        except (TimeoutError, OSError):
+            info = None
+
+    thread = threading.Thread(target=run, name="ocop-wait-for-request")
+    thread.start()
+    thread.join()
+    if info:
+        os.environ.update(json.loads(info))
 
 
 def error_page(title: str, message: str) -> ipw.HTML:
