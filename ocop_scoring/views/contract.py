@@ -48,6 +48,47 @@ SAVE_VERSION = "ocop-save-version"
 VALIDATION = "ocop-validation"
 DIFF = "ocop-diff"
 
+# --- page-specific classes (each page's own elements; scoped under the page) -------------------------
+# Secretary
+ENTRY_MODE = "ocop-entry-mode"  # fast keyboard entry / full form
+UNRECUSE = "ocop-unrecuse"
+FLAGGED_PICKER = "ocop-flagged-picker"
+UPLOAD_REPORT = "ocop-upload-report"
+ACTIONS = "ocop-secretary-actions"
+FINALISE_BOX = "ocop-finalise-box"
+# Scoring form (member and secretary)
+STICKY = "ocop-sticky"  # the sticky bar: totals and status
+LOCK_LINE = "ocop-lock-line"  # "Đã nộp lúc …" / recused / knocked out / session finalised
+CONFIRM_BOX = "ocop-confirm-box"  # the confirmation row (submit, recusal)
+PRODUCT_HEAD = "ocop-product-head"
+ENTRY_INFO_PREFIX = "ocop-entry-info-"  # + code: what a typed number means (or why it is refused)
+NOT_APPLICABLE = "ocop-na"  # a criterion whose condition is not met (5.2 while 5.1 says "no story")
+# Criteria workbench
+TREE = "ocop-wb-tree"
+EXPAND = "ocop-wb-expand"
+NODE_PICKER = "ocop-wb-node"
+RULESET_PICKER = "ocop-wb-ruleset"
+RESET = "ocop-wb-reset"
+TEXT_VI = "ocop-wb-text-vi"
+TEXT_EN = "ocop-wb-text-en"
+MAX_POINTS = "ocop-wb-max"
+OPTION_PREFIX = "ocop-wb-option-"  # + number: one option's row
+OPT_TEXT_VI = "ocop-wb-opt-text-vi"
+OPT_TEXT_EN = "ocop-wb-opt-text-en"
+OPT_POINTS = "ocop-wb-opt-points"
+OPT_UP = "ocop-wb-opt-up"
+OPT_DOWN = "ocop-wb-opt-down"
+OPT_REMOVE = "ocop-wb-opt-remove"
+STAR_PREFIX = "ocop-wb-star-"  # + star level: the Dropdown choosing the option carrying that marker
+ADD_OPTION = "ocop-wb-add-option"
+FIT_MAXIMA = "ocop-wb-fit-maxima"
+VERSION_NAME = "ocop-wb-version-name"
+EXPORT = "ocop-wb-export"
+DOWNLOAD = "ocop-wb-download"
+IMPORT = "ocop-wb-import"
+TOKEN = "ocop-wb-token"
+WHATIF_TABLE = "ocop-whatif-table"
+
 
 def criterion_class(code: str) -> str:
     """The class of a criterion's option group: ``ocop-crit-6_1_2`` for 6.1.2."""

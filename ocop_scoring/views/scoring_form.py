@@ -36,16 +36,18 @@ from ocop_scoring.scoring import CardResult, score_card
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
 from ocop_scoring.views.common import StatusLine, reports_errors
+from ocop_scoring.views.contract import (  # page-specific classes
+    CONFIRM_BOX,
+    ENTRY_INFO_PREFIX,
+    LOCK_LINE,
+    NOT_APPLICABLE,
+    PRODUCT_HEAD,
+    STICKY,
+)
 
 log = logging.getLogger(__name__)
 
 # Classes of this module beyond the contract (reported to the lead).
-STICKY = "ocop-sticky"  # the sticky bar: totals and status
-LOCK_LINE = "ocop-lock-line"  # "Đã nộp lúc …" / recused / knocked out / session finalised
-CONFIRM_BOX = "ocop-confirm-box"  # the confirmation row (submit, recusal)
-PRODUCT_HEAD = "ocop-product-head"
-ENTRY_INFO_PREFIX = "ocop-entry-info-"  # + code: what a typed number means (or why it is refused)
-NOT_APPLICABLE = "ocop-na"  # a criterion whose condition is not met (5.2 while 5.1 says "no story")
 
 FORM_CSS = """
 <style>

@@ -35,6 +35,14 @@ from ocop_scoring.views.common import (
     page_context,
     reports_errors,
 )
+from ocop_scoring.views.contract import (  # page-specific classes
+    ACTIONS,
+    ENTRY_MODE,
+    FINALISE_BOX,
+    FLAGGED_PICKER,
+    UNRECUSE,
+    UPLOAD_REPORT,
+)
 from ocop_scoring.views.member import (
     PROGRESS_ICONS,
     ProductPicker,
@@ -48,13 +56,7 @@ from ocop_scoring.views.scoring_form import FORM_CSS, ScoringForm, describe_erro
 log = logging.getLogger(__name__)
 
 # Classes of this page beyond the contract (reported to the lead).
-ENTRY_MODE = "ocop-entry-mode"  # fast keyboard entry / full form
-UNRECUSE = "ocop-unrecuse"
-FLAGGED_PICKER = "ocop-flagged-picker"
-UPLOAD_REPORT = "ocop-upload-report"
 TAB_CLASSES = ("ocop-tab-entry", "ocop-tab-progress", "ocop-tab-lists", "ocop-tab-finish")
-ACTIONS = "ocop-secretary-actions"
-FINALISE_BOX = "ocop-finalise-box"
 
 SECRETARY_CSS = """
 <style>

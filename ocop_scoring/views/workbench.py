@@ -27,33 +27,35 @@ from ocop_scoring.model import Criterion, Sheet
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
 from ocop_scoring.views.common import STYLE, LangToggle, StatusLine, error_page, page_context, reports_errors
+from ocop_scoring.views.contract import (  # page-specific classes
+    ADD_OPTION,
+    DOWNLOAD,
+    EXPAND,
+    EXPORT,
+    FIT_MAXIMA,
+    IMPORT,
+    MAX_POINTS,
+    NODE_PICKER,
+    OPT_DOWN,
+    OPT_POINTS,
+    OPT_REMOVE,
+    OPT_TEXT_EN,
+    OPT_TEXT_VI,
+    OPT_UP,
+    OPTION_PREFIX,
+    RESET,
+    RULESET_PICKER,
+    STAR_PREFIX,
+    TEXT_EN,
+    TEXT_VI,
+    TOKEN,
+    TREE,
+    VERSION_NAME,
+    WHATIF_TABLE,
+)
 
 log = logging.getLogger(__name__)
 
-TREE = "ocop-wb-tree"
-EXPAND = "ocop-wb-expand"
-NODE_PICKER = "ocop-wb-node"
-RULESET_PICKER = "ocop-wb-ruleset"
-RESET = "ocop-wb-reset"
-TEXT_VI = "ocop-wb-text-vi"
-TEXT_EN = "ocop-wb-text-en"
-MAX_POINTS = "ocop-wb-max"
-OPTION_PREFIX = "ocop-wb-option-"  # + number: one option's row
-OPT_TEXT_VI = "ocop-wb-opt-text-vi"
-OPT_TEXT_EN = "ocop-wb-opt-text-en"
-OPT_POINTS = "ocop-wb-opt-points"
-OPT_UP = "ocop-wb-opt-up"
-OPT_DOWN = "ocop-wb-opt-down"
-OPT_REMOVE = "ocop-wb-opt-remove"
-STAR_PREFIX = "ocop-wb-star-"  # + star level: the Dropdown choosing the option carrying that marker
-ADD_OPTION = "ocop-wb-add-option"
-FIT_MAXIMA = "ocop-wb-fit-maxima"
-VERSION_NAME = "ocop-wb-version-name"
-EXPORT = "ocop-wb-export"
-DOWNLOAD = "ocop-wb-download"
-IMPORT = "ocop-wb-import"
-TOKEN = "ocop-wb-token"
-WHATIF_TABLE = "ocop-whatif-table"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 WB_STYLE = """
