@@ -104,14 +104,19 @@ class Server:
         """PIDs of the server's kernel processes (Voilà has no kernels REST API)."""
         import psutil
 
-        return [
-            p.pid
-            for p in psutil.Process(self.proc.pid).children(recursive=True)
-            if "ipykernel_launcher" in " ".join(p.cmdline())
-        ]
+        pids = []
+        for p in psutil.Process(self.proc.pid).children(recursive=True):
+            try:
+                if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
+                    pids.append(p.pid)
+            except psutil.Error:  # gone meanwhile
+                continue
+        return pids
 
 
-def start_server(tmp: Path, *extra: str, store_url: str | None = None, session: str | None = None) -> Server:
+def start_server(
+    tmp: Path, *extra: str, store_url: str | None = None, session: str | None = None, env: dict | None = None
+) -> Server:
     """Run `ocop serve --demo` (or a given session) on a free port; wait until Voilà answers."""
     port = free_port()
     store_url = store_url or str(tmp / "council.sqlite")
@@ -121,8 +126,8 @@ def start_server(tmp: Path, *extra: str, store_url: str | None = None, session: 
         args.insert(4, session)
     else:
         args.append("--demo")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OCOP_VOILA_LOG": str(log)}
-    proc = subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=tmp)
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "OCOP_VOILA_LOG": str(log), **(env or {})}
+    proc = subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT, env=full_env, cwd=tmp)
     base = f"http://127.0.0.1:{port}/"
     try:
         wait_http(base + "voila/static/voila.js")
