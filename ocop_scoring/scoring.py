@@ -479,6 +479,11 @@ class CouncilResult:
         self._rejections = dict(rejections)
         self.level = ruleset.level(rules.level) if rules.level else ruleset.first_level
 
+    @property
+    def blocks(self) -> list[_Block]:
+        """The pass's arrays, one block per sheet (read-only: for analyses such as star stability)."""
+        return self._blocks
+
     @cached_property
     def _where(self) -> dict[str, tuple[int, int]]:
         """Block and position of each product."""

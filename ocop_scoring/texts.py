@@ -48,7 +48,14 @@ class Texts:
         return sorted(self._steps)
 
 
-TEXT_FILES = ("texts.yaml", "texts_member.yaml", "texts_dashboard.yaml", "texts_workbench.yaml", "texts_report.yaml")
+TEXT_FILES = (
+    "texts.yaml",
+    "texts_member.yaml",
+    "texts_dashboard.yaml",
+    "texts_workbench.yaml",
+    "texts_report.yaml",
+    "texts_analysis.yaml",
+)
 
 
 @cache
