@@ -51,139 +51,42 @@ class DemoMember:
     leniency: float  # shift of this member's ticks
 
 
-PRODUCTS: tuple[DemoProduct, ...] = (
-    DemoProduct(
-        "P01",
-        "83-29215-01-2026",
-        "Bưởi da xanh Mỹ Thạnh An",
-        "HTX Bưởi da xanh Mỹ Thạnh An",
-        "xã Phú Nhuận",
-        "Vĩnh Long",
-        "qd26-2026-01",
-        0.80,
-        4,
-    ),
-    DemoProduct(
-        "P02",
-        "82-28543-03-2026",
-        "Xoài cát Hòa Lộc",
-        "Tổ hợp tác xoài Hòa Lộc",
-        "xã Hòa Hưng",
-        "Đồng Tháp",
-        "qd26-2026-01",
-        0.55,
-        3,
-    ),
-    DemoProduct(
-        "P03",
-        "94-31171-02-2026",
-        "Gạo ST25 ruộng tôm",
-        "HTX Nông nghiệp Hòa Tú",
-        "xã Hòa Tú 1",
-        "Cần Thơ",
-        "qd26-2026-03",
-        0.97,
-        5,
-    ),
-    DemoProduct(
-        "P04",
-        "33-12046-05-2026",
-        "Mật ong hoa nhãn Hưng Yên",
-        "Cơ sở ong mật Đức Thắng",
-        "xã Nghĩa Trụ",
-        "Hưng Yên",
-        "qd26-2026-04",
-        0.78,
-        4,
-        "story",
-    ),
-    DemoProduct(
-        "P05",
-        "91-30655-01-2026",
-        "Nước mắm nhĩ cá cơm",
-        "Công ty TNHH Nước mắm Hưng Thịnh",
-        "đặc khu Phú Quốc",
-        "An Giang",
-        "qd26-2026-09",
-        0.70,
-        3,
-        "spread",
-    ),
-    DemoProduct(
-        "P06",
-        "15-04546-04-2026",
-        "Chè Shan tuyết cổ thụ Suối Giàng",
-        "HTX Chè Suối Giàng",
-        "xã Suối Giàng",
-        "Lào Cai",
-        "qd26-2026-11",
-        0.82,
-        4,
-        "recusal",
-    ),
-    DemoProduct(
-        "P07",
-        "52-21634-07-2026",
-        "Rượu Bàu Đá truyền thống",
-        "Hộ kinh doanh rượu Bàu Đá",
-        "xã Nhơn Lộc",
-        "Gia Lai",
-        "qd26-2026-14",
-        0.22,
-        1,
-    ),
-    DemoProduct(
-        "P08",
-        "46-19774-02-2026",
-        "Nón lá bài thơ Phú Cam",
-        "Tổ hợp tác nón lá Phú Cam",
-        "phường Thuận Hóa",
-        "Huế",
-        "qd26-2026-21",
-        0.60,
-        3,
-    ),
-    DemoProduct(
-        "P09",
-        "11-03256-01-2026",
-        "Du lịch cộng đồng bản Lác",
-        "HTX Du lịch cộng đồng bản Lác",
-        "xã Mai Châu",
-        "Phú Thọ",
-        "qd26-2026-26",
-        0.68,
-        3,
-    ),
-    DemoProduct(
-        "P10",
-        "82-28780-06-2026",
-        "Mứt mãng cầu sấy dẻo",
-        "Cơ sở chế biến Thanh Bình",
-        "xã Thanh Bình",
-        "Đồng Tháp",
-        "qd26-2026-07",
-        0.50,
-        2,
-        "rejected",
-    ),
-)
+def _load() -> dict[str, Any]:
+    from ocop_scoring.yamlio import read_yaml
 
-MEMBERS: tuple[DemoMember, ...] = (
-    DemoMember("TV01", "Nguyễn Văn An", "chair", "UBND tỉnh (Phó Chủ tịch)", 0.00),
-    DemoMember("TV02", "Trần Thị Bình", "member", "Sở Nông nghiệp và Môi trường", 0.03),
-    DemoMember("TV03", "Lê Văn Cường", "member", "Sở Công Thương", -0.04),
-    DemoMember("TV04", "Phạm Thị Dung", "member", "Sở Y tế", 0.06),
-    DemoMember("TV05", "Hoàng Văn Em", "member", "Sở Khoa học và Công nghệ", -0.02),
-    DemoMember("TV06", "Vũ Thị Phương", "member", "Sở Văn hóa, Thể thao và Du lịch", 0.01),
-    DemoMember("TV07", "Đặng Văn Giang", "member", "Sở An toàn thực phẩm", -0.05),
-    DemoMember("TV08", "Bùi Thị Hạnh", "member", "Liên minh Hợp tác xã tỉnh", 0.04),
-    DemoMember("TV09", "Đỗ Văn Hùng", "member", "Chuyên gia OCOP (Trường Đại học Nông Lâm)", -0.01),
-    DemoMember("TK01", "Ngô Thị Lan", "secretary", "Văn phòng Điều phối nông thôn mới tỉnh", 0.0),
-)
+    path = Path(__file__).resolve().parent / "data" / "demo" / "council.yaml"
+    data, problems = read_yaml(path)
+    if problems or not isinstance(data, dict) or data.get("format") != "ocop-demo/1":
+        msg = "; ".join(str(p) for p in problems) or f"{path}: expected format ocop-demo/1"
+        raise RuntimeError(msg)
+    return data
 
-REJECTION_REASON = "Hồ sơ bị loại: không đáp ứng về hồ sơ đăng ký theo quy định (thiếu giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm)"
-RECUSED = {("P06", "TV05"): "Có quan hệ gia đình với chủ thể sản phẩm"}
-SEED = 2057
+
+_DATA = _load()
+PRODUCTS: tuple[DemoProduct, ...] = tuple(
+    DemoProduct(
+        p["product_id"],
+        p["code"],
+        p["name"],
+        p["producer"],
+        p["commune"],
+        p["province"],
+        p["sheet_id"],
+        float(p["level"]),
+        int(p["stars"]),
+        p.get("notes", ""),
+    )
+    for p in _DATA["products"]
+)
+MEMBERS: tuple[DemoMember, ...] = tuple(
+    DemoMember(m["member_id"], m["name"], m["role"], m["organisation"], float(m["leniency"])) for m in _DATA["members"]
+)
+REJECTION_REASON: str = _DATA["rejection_reason"]
+RECUSED: dict[tuple[str, str], str] = {(r["product_id"], r["member_id"]): r["reason"] for r in _DATA["recusals"]}
+SEED: int = int(_DATA["seed"])
+SESSION_NAME: str = _DATA["session_name"]
+ROUND_LABEL: str = _DATA["round_label"]
+HELD_ON: str = _DATA["held_on"]
 
 
 def scoring_members() -> list[DemoMember]:
@@ -297,13 +200,7 @@ def write_demo_session_file(path: Path, library: Any) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         store = SessionStore(Path(tmp) / "demo.sqlite")
         sid = "demo-2026-1"
-        store.create_session(
-            sid,
-            "Hội đồng đánh giá, phân hạng sản phẩm OCOP cấp tỉnh (phiên trình diễn)",
-            library,
-            round_label="Đợt 1/2026",
-            held_on="2026-06-20",
-        )
+        store.create_session(sid, SESSION_NAME, library, round_label=ROUND_LABEL, held_on=HELD_ON)
         store.add_members(sid, [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in MEMBERS])
         store.add_products(
             sid,
