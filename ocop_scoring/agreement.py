@@ -55,14 +55,14 @@ class Ratings:
 def krippendorff_alpha_interval(values: np.ndarray) -> float | None:
     """Krippendorff's α, interval metric, for a units x coders matrix with NaN gaps.
 
-    Returns None when fewer than two pairable values exist or every value is the same.
+    Returns None for fewer than two units with two values or more, or when every value is the same.
 
     >>> round(krippendorff_alpha_interval(np.array([[1, 1], [2, 2], [3, 3.0]])), 6)
     1.0
     """
     rows = [r[~np.isnan(r)] for r in np.asarray(values, dtype=float)]
     rows = [r for r in rows if len(r) >= 2]
-    if not rows:
+    if len(rows) < 2:  # one product: there is nothing to compare its spread with (α would read 0)
         return None
     n = sum(len(r) for r in rows)
     # observed disagreement: within-unit squared differences, each unit weighted by 1/(m_u - 1)

@@ -455,6 +455,7 @@ def cmd_links(args: argparse.Namespace) -> int:
     if links.secretary:
         print(f"secretary (thư ký):     {links.secretary}")
     print(f"criteria (bộ tiêu chí): {links.criteria}")
+    print(f"programme (chương trình): {links.programme}")
     for member_id, url in links.members.items():
         print(f"{member_id} {links.names[member_id]}: {url}")
     return EXIT_OK

@@ -85,6 +85,12 @@ class ScoresInputError(ProblemsError):
     what = "scores"
 
 
+class TargetsError(ProblemsError):
+    """A province's OCOP targets file cannot be used; ``problems`` lists every defect."""
+
+    what = "targets"
+
+
 class ImportFileError(ProblemsError):
     """A products/members import file cannot be imported; nothing was imported."""
 

@@ -7,7 +7,8 @@ only). Only ``run_report`` touches papermill and nbconvert.
 recomputes every result with the scoring engine and the sheets the session pinned, checks every
 stored hash (saying loudly when one does not match, without refusing to show the rest), and offers
 the blocks the report notebook displays: ``header()``, ``integrity()``, ``results_by_sheet()``,
-``charts()``, ``explanations()``, ``provenance()``. Every block renders as HTML in Vietnamese or
+``charts()``, ``agreement()``, ``stability()``, ``programme()``, ``explanations()``, ``provenance()``.
+The agreement and stability blocks are advisory: they never change an official result. Every block renders as HTML in Vietnamese or
 English. ``results_csv()`` gives the results table as bytes that are identical for identical inputs.
 """
 
@@ -20,13 +21,15 @@ import io
 import json
 import platform
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ocop_scoring.errors import OcopError, Problem, ScoresInputError, verbatim
-from ocop_scoring.explain import render_html
+from ocop_scoring.explain import format_points, render_html
 from ocop_scoring.model import CouncilRules, Rejection, RuleSet, SessionState, Sheet
 from ocop_scoring.texts import load_texts
 
@@ -406,7 +409,187 @@ class SessionReport:
             )
             out.append(f"<article class='ocop-product' id='product-{esc(pid)}'><h3>{esc(pid)}{name}</h3>{producer}")
             out.append(render_html(self.result.explain(pid), self.lang, self.texts))
+            out.append(self._stability_line(pid))
             out.append("</article>")
+        out.append("</section>")
+        return Block("".join(out))
+
+    # --- advisory analyses: agreement, stability, the programme ------------------------------------
+
+    @cached_property
+    def stabilities(self) -> dict[str, Any]:
+        """Each product's star stability (``ocop_scoring.stability``), computed once."""
+        from ocop_scoring.stability import stability
+
+        return stability(self.result)
+
+    @cached_property
+    def agreements(self) -> list[Any]:
+        """Agreement for the session, then each sheet (``ocop_scoring.agreement``), computed once."""
+        from ocop_scoring.agreement import agreement
+
+        return agreement(self.result)
+
+    def _stat(self, x: float | None) -> str:
+        return "—" if x is None else format_points(Fraction(x).limit_denominator(10**6), self.lang, 2)
+
+    def _signed(self, x: float) -> str:
+        if abs(x) < 0.05:
+            return "0"
+        text = format_points(Fraction(abs(x)).limit_denominator(1000), self.lang, 1)
+        return ("+" if x > 0 else "−") + text
+
+    def _scope_label(self, scope: str) -> str:
+        if scope == "session":
+            return self.t("agr_scope_session")
+        sheet = self.src.sheets.get(scope)
+        number = sheet.number if sheet is not None and sheet.number is not None else scope
+        title = ""
+        if sheet is not None:
+            title = (sheet.title_en if self.lang == "en" and sheet.title_en else sheet.title_vi) or ""
+        label = self.t("agr_scope_sheet").format(number=number)
+        return f"{label}: {title}" if title else label
+
+    def agreement(self) -> Block:
+        """Agreement among members (advisory): α and the ICCs for the session and each sheet, and
+        each member's scores against the council's, in plain words."""
+        from ocop_scoring.agreement import describe
+
+        t = self.t
+        agreements = self.agreements
+        session = agreements[0]
+        threshold = self.result.rules.spread_threshold
+        out = [
+            f"<section class='ocop-agreement-report ocop-agreement' data-alpha='{'' if session.alpha is None else f'{session.alpha:.6f}'}'>",
+            f"<h2>{esc(t('agr_title'))}</h2>",
+            f"<p class='ocop-advisory'><i>{esc(t('agr_advisory'))}</i></p>",
+        ]
+        out.extend(f"<p class='ocop-agr-session'>{esc(line)}</p>" for line in describe(session, self.lang))
+        heads = ["agr_col_scope", "agr_col_products", "agr_col_members"]
+        out.append(f"<h4>{esc(t('agr_sheets'))}</h4><table class='ocop-report-table ocop-agr-table'><thead><tr>")
+        out.extend(f"<th>{esc(t(h))}</th>" for h in heads)
+        out.append("<th>α</th><th>ICC(2,k)</th><th>ICC(3,k)</th></tr></thead><tbody>")
+        for a in agreements:
+            alpha = self._stat(a.alpha) if a.products >= 2 else t("agr_one_product")
+            out.append(
+                f"<tr data-scope='{esc(a.scope)}'><td>{esc(self._scope_label(a.scope))}</td><td>{a.products}</td>"
+                f"<td>{a.members}</td><td>{esc(alpha)}</td><td>{esc(self._stat(a.icc2k))}</td>"
+                f"<td>{esc(self._stat(a.icc3k))}</td></tr>"
+            )
+        out.append("</tbody></table>")
+        half = format_points(Fraction(threshold, 2), self.lang, 1)
+        out.append(f"<h4>{esc(t('agr_leniency'))}</h4><table class='ocop-report-table ocop-leniency'><thead><tr>")
+        out.append(
+            f"<th>{esc(t('agr_col_member'))}</th><th>{esc(t('agr_col_products'))}</th>"
+            f"<th>{esc(t('agr_col_mean_dev'))}</th><th>{esc(t('agr_col_outside').format(half=half))}</th>"
+            f"<th>{esc(t('agr_col_note'))}</th></tr></thead><tbody>"
+        )
+        for m in session.leniency:
+            out.append(
+                f"<tr data-member='{esc(m.member_id)}' data-mean-deviation='{m.mean_deviation:.4f}' "
+                f"data-outside='{m.outside_band}'><td>{esc(m.member_id)}</td><td>{m.products}</td>"
+                f"<td>{esc(self._signed(m.mean_deviation))}</td><td>{m.outside_band}</td>"
+                f"<td>{esc(m.sentence(self.lang, threshold))}</td></tr>"
+            )
+        out.append("</tbody></table></section>")
+        return Block("".join(out))
+
+    def _stability_line(self, pid: str) -> str:
+        s = self.stabilities.get(pid)
+        if s is None:
+            return ""
+        return (
+            f"<p class='ocop-stability' data-product='{esc(pid)}' data-stable='{'true' if s.stable else 'false'}'>"
+            f"<b>{esc(self.t('stab_title'))}:</b> {esc(s.sentence(self.lang))}</p>"
+        )
+
+    def stability(self) -> Block:
+        """One line per product: is its star stable, or what would change it (advisory)."""
+        from ocop_scoring.stability import summary
+
+        t = self.t
+        stabilities = self.stabilities
+        counts = summary(list(stabilities.values()))
+        out = [
+            "<section class='ocop-stability-report'>",
+            f"<h2>{esc(t('stab_report_title'))}</h2>",
+            f"<p>{esc(t('stab_report_help'))}</p>",
+            f"<p class='ocop-stab-summary' data-stable='{counts['stable']}' data-fragile='{counts['fragile']}' "
+            f"data-rejected='{counts['rejected']}'>{esc(t('stab_summary').format(**counts))}</p>",
+            f"<p class='ocop-advisory'><i>{esc(t('stab_official'))}</i></p><ul class='ocop-stability-list'>",
+        ]
+        for pid in self.result.product_ids:
+            s = stabilities[pid]
+            p = self._products.get(pid)
+            name = f" — {esc(p.name)}" if p else ""
+            out.append(
+                f"<li class='ocop-stability' data-product='{esc(pid)}' data-stable='{'true' if s.stable else 'false'}'>"
+                f"<b>{esc(pid)}</b>{name}: {esc(s.sentence(self.lang))}</li>"
+            )
+        out.append("</ul></section>")
+        return Block("".join(out))
+
+    def programme(self) -> Block:
+        """This session's products in the OCOP programme: counts by star, group, province, commune
+        (and year), against the targets of the products' province where a targets file exists."""
+        from ocop_scoring import programme as prog
+        from ocop_scoring.programme_charts import by_place_svg, cumulative_svg, stars_by_group_svg
+
+        t = self.t
+        lang = self.lang
+        if self.src.state is not None:
+            data = prog.from_session(self.src.state, self.result, self.src.sheets)
+        else:
+            data = prog.Programme(tuple(prog.products_of_result(self.result, self.src.sheets)))
+        totals = data.totals()
+        out = [
+            f"<section class='ocop-programme-report ocop-programme' data-recognised='{totals.recognised}' "
+            f"data-provisional='{totals.provisional_total}'>",
+            f"<h2>{esc(t('prog_report_title'))}</h2>",
+        ]
+        out.extend(f"<p class='ocop-prog-summary'>{esc(line)}</p>" for line in prog.summary_lines(data, lang))
+        out.append(f"<p class='ocop-prog-scope'>{esc(t('prog_report_scope'))}</p>")
+        if totals.provisional_total:
+            out.append(f"<p><i>{esc(t('prog_legend_table'))}</i></p>")
+        years = data.years()
+        as_of = years[-1] if years else None
+        provinces = data.provinces()
+        with_targets = [(name, prog.targets_for(name)) for name in provinces]
+        with_targets = [(name, tg) for name, tg in with_targets if tg is not None]
+        for name, targets in with_targets:
+            local = data.select(name)
+            out.append(f"<h3>{esc(t('prog_targets_title').format(province=name))}</h3>")
+            if as_of is not None:
+                out.append(prog.progress_html(local.progress(targets, as_of), targets, lang))
+            out.append(prog.cumulative_table_html(local.cumulative(targets.targets[0].year, as_of), targets, lang))
+            out.append(
+                f"<figure class='ocop-chart'><figcaption>{esc(t('prog_chart_cumulative'))}</figcaption>"
+                f"{cumulative_svg(local, targets, lang, as_of=as_of)}</figure>"
+            )
+        missing = [name for name in provinces if name not in {n for n, _ in with_targets}]
+        if missing:
+            out.append(
+                f"<p class='ocop-prog-no-targets'>{esc(t('prog_no_targets_any').format(provinces=', '.join(missing)))}</p>"
+            )
+        tables = [("stars", "prog_by_stars"), ("group", "prog_by_group"), ("sheet", "prog_by_sheet")]
+        if provinces:
+            tables += [("province", "prog_by_province"), ("commune", "prog_by_commune")]
+        if len(years) > 1:
+            tables.append(("year", "prog_by_year"))
+        for dimension, title in tables:
+            out.append(f"<h4>{esc(t(title))}</h4>")
+            if dimension == "stars":
+                all_products = replace(totals, key=t("prog_all"))
+                out.append(prog.tally_table_html([all_products], "", lang, dimension="stars", footer=False))
+            else:
+                head = t(f"prog_dim_{dimension}")
+                out.append(prog.tally_table_html(data.by(dimension), head, lang, dimension=dimension))
+        figures = [(t("prog_chart_stars_group"), stars_by_group_svg(data, lang))]
+        if provinces:
+            figures.append((t("prog_chart_province"), by_place_svg(data, lang)))
+        out.extend(
+            f"<figure class='ocop-chart'><figcaption>{esc(title)}</figcaption>{svg}</figure>" for title, svg in figures
+        )
         out.append("</section>")
         return Block("".join(out))
 
@@ -490,6 +673,16 @@ table.ocop-points th, table.ocop-points td { border: 1px solid #bbb; padding: 1p
 ol.ocop-steps li.fail { color: #b00020; font-weight: 600; }
 .ocop-product { page-break-inside: avoid; border-top: 1px solid #ccc; margin-top: 1em; }
 .ocop-chart svg { max-width: 100%; height: auto; }
+.ocop-advisory { color: #333; }
+.ocop-stability[data-stable='false'] b:first-child { color: #7a4b00; }
+table.ocop-prog-table { border-collapse: collapse; margin: 0.3em 0 0.8em; font-size: 0.9em; }
+table.ocop-prog-table th, table.ocop-prog-table td { border: 1px solid #999; padding: 2px 6px; }
+table.ocop-prog-table thead th, table.ocop-prog-table tfoot th, table.ocop-prog-table tfoot td { background: #eee; }
+table.ocop-prog-table tbody th { text-align: left; font-weight: normal; }
+.ocop-num { text-align: right; }
+.ocop-prov-count { color: #555; font-size: 0.85em; }
+.ocop-prog-status-met { color: #0a6b2d; } .ocop-prog-status-missed, .ocop-prog-status-behind { color: #b00020; }
+.ocop-prog-source { font-size: 0.85em; color: #444; }
 @media print { .ocop-product { page-break-inside: auto; } }
 </style>
 """

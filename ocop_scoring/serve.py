@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from ocop_scoring.errors import OcopError, StoreError
 
-NOTEBOOKS = ("member.ipynb", "secretary.ipynb", "council.ipynb", "criteria.ipynb")
+NOTEBOOKS = ("member.ipynb", "secretary.ipynb", "council.ipynb", "criteria.ipynb", "programme.ipynb")
 DEMO_SESSION = "demo"
 
 
@@ -64,20 +64,22 @@ def lan_address() -> str:
 
 @dataclass(frozen=True)
 class Links:
-    """The URLs a council opens: the projector, the secretary, each member."""
+    """The URLs a council opens: the projector, the secretary, the workbench, the programme, each member."""
 
     council: str
     secretary: str | None
     criteria: str
+    programme: str
     members: Mapping[str, str]
     names: Mapping[str, str]
 
     def as_json(self) -> dict[str, Any]:
-        """``{"council": url, "secretary": url, "criteria": url, "members": {member_id: url}}``."""
+        """``{"council": url, "secretary": url, "criteria": url, "programme": url, "members": {member_id: url}}``."""
         return {
             "council": self.council,
             "secretary": self.secretary,
             "criteria": self.criteria,
+            "programme": self.programme,
             "members": dict(self.members),
         }
 
@@ -100,6 +102,7 @@ def session_links(store: Any, session_id: str, base_url: str) -> Links:
         council=page("council.ipynb", viewer.token),
         secretary=page("secretary.ipynb", secretary.token) if secretary else None,
         criteria=page("criteria.ipynb", viewer.token),
+        programme=page("programme.ipynb", viewer.token),
         members={m.member_id: page("member.ipynb", m.token) for m in state.members if m.scores},
         names={m.member_id: m.name for m in state.members},
     )
@@ -118,7 +121,11 @@ def voila_config(*, pool: int, cull_idle: int, cull_interval: int, preheat: bool
             "strip_sources": True,
             "file_allowlist": [r".*\.(png|svg|css|js)"],
         },
-        "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 2.0, "preheat_denylist": ["criteria.ipynb"]},
+        "VoilaKernelManager": {
+            "kernel_pools_config": pools,
+            "fill_delay": 2.0,
+            "preheat_denylist": ["criteria.ipynb", "programme.ipynb"],  # opened rarely: started on request
+        },
         "MappingKernelManager": {
             "cull_idle_timeout": cull_idle,
             "cull_interval": cull_interval,
@@ -161,13 +168,7 @@ def ensure_demo_session(store: Any, library: Any) -> str:
 
     if any(s.session_id == DEMO_SESSION for s in store.sessions()):
         return DEMO_SESSION
-    store.create_session(
-        DEMO_SESSION,
-        "Hội đồng đánh giá, phân hạng sản phẩm OCOP cấp tỉnh (phiên trình diễn)",
-        library,
-        round_label="Đợt 1/2026",
-        held_on="2026-06-20",
-    )
+    store.create_session(DEMO_SESSION, demo.SESSION_NAME, library, round_label=demo.ROUND_LABEL, held_on=demo.HELD_ON)
     store.add_members(DEMO_SESSION, [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in demo.MEMBERS])
     store.add_products(
         DEMO_SESSION,
@@ -249,6 +250,7 @@ def serve(
     if links.secretary:
         print(f"Thư ký / secretary:      {links.secretary}", file=out)
     print(f"Bộ tiêu chí / criteria:  {links.criteria}", file=out)
+    print(f"Chương trình / programme: {links.programme}", file=out)
     print("Thành viên / members (đường dẫn riêng / personal links):", file=out)
     for member_id, link in links.members.items():
         print(f"  {member_id} {links.names[member_id]}: {link}", file=out)

@@ -109,30 +109,91 @@ def store_url(request, tmp_path):
         drop()
 
 
-@pytest.fixture
-def make_session(library):
-    """Create the demo council in a store: ``make_session(store, with_cards=True)`` -> session id."""
+def demo_session(store, library, *, session_id="hd-2026-1", with_cards=True, submit=True, **kw):
+    """Create the demo council in a store (the members, the ten products, every card) -> session id."""
     from ocop_scoring import demo
     from ocop_scoring.model import MemberSpec, ProductSpec
     from ocop_scoring.store import OPERATOR
 
+    store.create_session(
+        session_id, "Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh (thử)", library, round_label="Đợt 1/2026", **kw
+    )
+    store.add_members(session_id, [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in demo.MEMBERS])
+    store.add_products(
+        session_id,
+        [
+            ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+            for p in demo.PRODUCTS
+        ],
+    )
+    if with_cards:
+        for (pid, mid), reason in demo.RECUSED.items():
+            store.recuse(session_id, OPERATOR, pid, mid, reason)
+        entries = [(c.product_id, c.member_id, dict(c.choices), None) for c in demo.demo_scorecards(library.sheets)]
+        store.enter_cards(session_id, OPERATOR, entries, submit=submit)
+    return session_id
+
+
+@pytest.fixture
+def make_session(library):
+    """Create the demo council in a store: ``make_session(store, with_cards=True)`` -> session id."""
+
     def make(store, *, session_id="hd-2026-1", with_cards=True, submit=True, **kw):
-        store.create_session(
-            session_id, "Hội đồng đánh giá, phân hạng sản phẩm OCOP tỉnh (thử)", library, round_label="Đợt 1/2026", **kw
-        )
-        store.add_members(session_id, [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in demo.MEMBERS])
-        store.add_products(
-            session_id,
-            [
-                ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
-                for p in demo.PRODUCTS
-            ],
-        )
-        if with_cards:
-            for (pid, mid), reason in demo.RECUSED.items():
-                store.recuse(session_id, OPERATOR, pid, mid, reason)
-            entries = [(c.product_id, c.member_id, dict(c.choices), None) for c in demo.demo_scorecards(library.sheets)]
-            store.enter_cards(session_id, OPERATOR, entries, submit=submit)
-        return session_id
+        return demo_session(store, library, session_id=session_id, with_cards=with_cards, submit=submit, **kw)
 
     return make
+
+
+# --- the programme view: two sessions of two years ------------------------------------------------------
+
+DIEN_BIEN = [
+    # (id, name, sheet, code, commune, province, the demo product whose cards it gets)
+    ("D01", "Gạo Séng Cù Mường Thanh", "qd26-2026-03", "11-00101-01-2026", "xã Thanh Yên", "Điện Biên", "P03"),
+    ("D02", "Cam Mường Phăng", "qd26-2026-01", "11-00102-02-2026", "xã Mường Phăng", "Điện Biên", "P02"),
+    ("D03", "Rượu Mông Pê", "qd26-2026-14", "11-00103-03-2026", "xã Mường Phăng", "Điện Biên", "P07"),
+    ("D04", "Chè Tủa Chùa", "qd26-2026-11", "", "xã Tủa Chùa", "Tỉnh Điện Biên", None),
+    # the code of the demo's P01: the same product rated again (provisionally) is counted once
+    ("D05", "Bưởi da xanh Mỹ Thạnh An", "qd26-2026-01", "83-29215-01-2026", "xã Phú Nhuận", "Vĩnh Long", "P01"),
+]
+
+
+def two_programme_sessions(store, library) -> tuple[str, str]:
+    """hd-2025: the demo council held on 2025-06-20, P10 knocked out, finalised (certified).
+    db-2026: an open council of 2026 (provisional): D01 5★, D02 3★, D03 1★, D04 not scored yet,
+    D05 the demo's P01 again (same product code)."""
+    from ocop_scoring import demo
+    from ocop_scoring.model import MemberSpec, ProductSpec
+    from ocop_scoring.store import OPERATOR
+
+    demo_session(store, library, session_id="hd-2025", held_on="2025-06-20")
+    store.knock_out("hd-2025", OPERATOR, "P10", demo.REJECTION_REASON)
+    store.finalise("hd-2025")
+    store.create_session("db-2026", "Hội đồng OCOP tỉnh Điện Biên 2026", library, held_on="2026-05-10")
+    store.add_members("db-2026", [MemberSpec(m.member_id, m.name, m.role, m.organisation) for m in demo.MEMBERS])
+    store.add_products(
+        "db-2026",
+        [
+            ProductSpec(pid, name, sheet, code, "", commune, province)
+            for pid, name, sheet, code, commune, province, _ in DIEN_BIEN
+        ],
+    )
+    cards = demo.demo_scorecards(library.sheets)
+    entries = [
+        (pid, c.member_id, dict(c.choices), None)
+        for pid, *_, like in DIEN_BIEN
+        if like
+        for c in cards
+        if c.product_id == like
+    ]
+    store.enter_cards("db-2026", OPERATOR, entries, submit=True)
+    return "hd-2025", "db-2026"
+
+
+@pytest.fixture
+def two_sessions(tmp_path, library):
+    """A store holding ``two_programme_sessions``."""
+    from ocop_scoring.store import SessionStore
+
+    with SessionStore(tmp_path / "programme.sqlite") as store:
+        two_programme_sessions(store, library)
+        yield store

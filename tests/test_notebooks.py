@@ -56,6 +56,7 @@ def demo_store(tmp_path_factory, library):
         ("secretary", "secretary"),
         ("council", "secretary"),
         ("criteria", "secretary"),
+        ("programme", "TV02"),
         ("report", None),
     ],
 )

@@ -150,3 +150,110 @@ def test_report_of_a_store_session(tmp_path, make_session):
 
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (out / "session.json").exists() and (out / "report.html").exists() and not (out / "report.pdf").exists()
+
+
+def _attrs(html: str, tag: str, attr: str) -> list[dict[str, str]]:
+    """The attributes of every ``tag`` carrying ``attr`` (single or double quotes)."""
+    out = []
+    for match in re.finditer(rf"<{tag}\b[^>]*\b{attr}=[^>]*>", html):
+        out.append(dict(re.findall(r"""([\w-]+)=["']([^"']*)["']""", match.group(0))))
+    return out
+
+
+def test_report_agreement_section_for_the_demo():
+    """Session α as the library computes it (0,98), each sheet's α and ICCs, every member's leniency in
+    advisory words."""
+    from fractions import Fraction
+
+    from ocop_scoring.agreement import agreement
+    from ocop_scoring.explain import format_points
+
+    report = build_session_report(SESSION)
+    expected = agreement(report.result)
+
+    block = str(report.agreement())
+
+    alpha = format_points(Fraction(expected[0].alpha).limit_denominator(10**6), "vi", 2)
+    assert alpha == "0,98"
+    assert _attrs(block, "section", "data-alpha")[0]["data-alpha"] == f"{expected[0].alpha:.6f}"
+    assert f"trên tổng điểm): {alpha} (10 sản phẩm, 9 thành viên" in block
+    scopes = [a["data-scope"] for a in _attrs(block, "tr", "data-scope")]
+    assert scopes == ["session", *sorted({report.result.product(p).sheet_id for p in report.result.product_ids})]
+    session_row = block[block.index("data-scope='session'") :].split("</tr>")[0]
+    assert f"<td>{alpha}</td>" in session_row
+    assert "— (1 sản phẩm)" in block  # sheets with one product: no α
+    members = [a["data-member"] for a in _attrs(block, "tr", "data-member")]
+    assert members == [m.member_id for m in expected[0].leniency] and len(members) == 9
+    assert "TV04 chấm cao hơn hội đồng trung bình 2,4 điểm trên 10 sản phẩm" in block
+    assert "chỉ để tham khảo" in block and "không đánh giá cá nhân" in block
+
+
+def test_report_stability_section_for_the_demo():
+    """One line per product: P05's star hangs on TV03's card; P07 and P08 are stable; P10 is rejected;
+    each product's calculation ends with the same sentence."""
+    from ocop_scoring.stability import stability
+
+    report = build_session_report(SESSION)
+    expected = stability(report.result)
+
+    block = str(report.stability())
+
+    lines = {a["data-product"]: a["data-stable"] for a in _attrs(block, "li", "data-product")}
+    assert lines == {pid: ("true" if s.stable else "false") for pid, s in expected.items()}
+    assert (lines["P05"], lines["P07"], lines["P08"]) == ("false", "true", "true")
+    p05 = block[block.index("data-product='P05'") :].split("</li>")[0]
+    assert "bỏ phiếu của TV03 thì thành 2★" in p05
+    summary = _attrs(block, "p", "data-fragile")[0]
+    assert (summary["data-stable"], summary["data-fragile"], summary["data-rejected"]) == ("2", "7", "1")
+    assert "Kết quả chính thức không thay đổi" in block
+    article = str(report.explanations(["P05"]))
+    assert "Độ vững của hạng sao:" in article and "bỏ phiếu của TV03 thì thành 2★" in article
+
+
+def test_report_programme_section_for_the_demo():
+    """The demo's products: 8 OCOP products (3★ 5, 4★ 2, 5★ 1), P07 below 3★, P10 rejected, nine
+    provinces without a targets file (counts only), two charts."""
+    report = build_session_report(SESSION)
+
+    block = str(report.programme())
+
+    section = _attrs(block, "section", "data-recognised")[0]
+    assert (section["data-recognised"], section["data-provisional"]) == ("8", "0")
+    assert "8 sản phẩm OCOP chính thức (3★: 5, 4★: 2, 5★: 1) trong 10 sản phẩm của 1 phiên." in block
+    provinces = {a["data-key"]: a for a in _attrs(block, "tr", "data-key") if a["data-key"]}
+    assert provinces["Đồng Tháp"]["data-total"] == "2" and provinces["Đồng Tháp"]["data-recognised"] == "1"
+    assert provinces["Cần Thơ"]["data-recognised"] == "1"
+    assert "ocop-prog-no-targets" in block and "Đồng Tháp" in block
+    assert "ocop-prog-targets" not in block
+    assert block.count("<svg") == 2
+    assert build_session_report(SESSION).programme().html == block  # deterministic, charts included
+
+
+def test_report_programme_against_dien_bien_targets(two_sessions, tmp_path):
+    """A session file of Điện Biên's council: its products against the province's targets."""
+    from ocop_scoring.store.session_file import dumps
+
+    path = tmp_path / "db-2026.json"
+    path.write_bytes(dumps(two_sessions.export_session("db-2026")))
+
+    block = str(build_session_report(path).programme())
+    english = str(build_session_report(path, lang="en").programme())
+
+    assert "Tiến độ so với mục tiêu của Điện Biên" in block
+    status = {a["data-year"]: a for a in _attrs(block, "li", "data-status")}
+    assert (status["2020"]["data-status"], status["2030"]["data-status"]) == ("missed", "behind")
+    assert (status["2030"]["data-achieved"], status["2030"]["data-provisional"]) == ("0", "2")
+    assert "issue" in block  # where the targets come from
+    assert block.count("<svg") == 3
+    assert "Progress against Điện Biên&#x27;s targets" in english
+
+
+def test_new_sections_leave_the_results_table_alone():
+    """The analyses change no result: the results CSV is the same before and after them."""
+    report = build_session_report(SESSION)
+    before = report.results_csv()
+
+    for block in (report.agreement(), report.stability(), report.programme(), report.explanations()):
+        assert str(block)
+
+    assert report.results_csv() == before == build_session_report(SESSION).results_csv()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from html.parser import HTMLParser
 
@@ -305,3 +306,73 @@ def test_dashboard_freeze_holds_the_picture(store, make_session, library):
     assert frozen == (None, True, True)
     assert (app.picker.disabled, app.lang_toggle.disabled) == (False, False)
     assert app.poller.task is None  # not live (no kernel): nothing to poll on
+
+
+def test_dashboard_product_view_shows_the_stars_stability_and_agreement(store, make_session):
+    """Under P05's calculation: its star is fragile and leaving out TV03's card decides it; the
+    agreement line carries the session's α and each member's difference from the council's mean
+    (TV07's 12 points below marked); a stable product says so."""
+    from ocop_scoring.agreement import agreement
+    from ocop_scoring.stability import stability
+
+    session = make_session(store)
+    app = _app(store, session)
+    results = store.results(session)
+
+    app.show_product("P05")
+
+    detail = app.detail_html.value
+    line = _Elements(detail).having("div", "data-stable")
+    assert [(a["class"], a["data-product"], a["data-stable"]) for a in line] == [(contract.STABILITY, "P05", "false")]
+    sentence = stability(results)["P05"].sentence("vi", limit=2)
+    assert "TV03" in sentence and html.escape(sentence) in detail
+    assert "Độ vững của hạng sao" in detail
+    agree = _Elements(detail).having("div", "data-alpha")[0]
+    assert agree["class"] == contract.AGREEMENT_LINE
+    assert agree["data-alpha"] == f"{agreement(results)[0].alpha:.6f}"
+    spans = {a["data-member"]: a for a in _Elements(detail).having("span", "data-deviation")}
+    assert len(spans) == 9
+    assert (spans["TV07"]["data-deviation"], spans["TV07"].get("class")) == ("-12.00", "ocop-agr-far")
+    assert "tham khảo" in detail
+
+    app.show_product("P08")
+    assert 'data-stable="true"' in app.detail_html.value
+    app.lang_toggle.value = "en"
+    app.show_product("P05")
+    assert "is fragile" in app.detail_html.value and "Agreement (advisory)" in app.detail_html.value
+
+
+def test_dashboard_computes_stability_once_per_store_change(store, make_session, library, monkeypatch):
+    """Picking products and switching language reuse the analysis of the last read; a save computes it again."""
+    import ocop_scoring.agreement
+    import ocop_scoring.stability
+
+    calls = {"stability": 0, "agreement": 0}
+    real = (ocop_scoring.stability.stability, ocop_scoring.agreement.agreement)
+
+    def counted_stability(result):
+        calls["stability"] += 1
+        return real[0](result)
+
+    def counted_agreement(result, **kw):
+        calls["agreement"] += 1
+        return real[1](result, **kw)
+
+    monkeypatch.setattr(ocop_scoring.stability, "stability", counted_stability)
+    monkeypatch.setattr(ocop_scoring.agreement, "agreement", counted_agreement)
+    session = make_session(store, with_cards=False)
+    cards = _cards(library, "P01")
+    for card in cards[:3]:
+        store.enter_card(session, OPERATOR, "P01", card.member_id, dict(card.choices), submit=True)
+    app = _app(store, session)
+    for pid in ("P01", "P02", "P01"):
+        app.show_product(pid)
+    app.lang_toggle.value = "en"
+    assert calls == {"stability": 1, "agreement": 1}
+
+    store.enter_card(session, OPERATOR, "P01", cards[3].member_id, dict(cards[3].choices), submit=True)
+    app.poller.check()
+    app.show_product("P01")
+
+    assert calls == {"stability": 2, "agreement": 2}
+    assert 'class="ocop-stability"' in app.detail_html.value

@@ -39,4 +39,11 @@ def criteria_app(**kwargs: Any) -> Any:
     return factory(**kwargs)
 
 
-__all__ = ["council_app", "criteria_app", "member_app", "secretary_app"]
+def programme_app(**kwargs: Any) -> Any:
+    """The OCOP programme page (``notebooks/programme.ipynb``)."""
+    from ocop_scoring.views.programme import programme_app as factory
+
+    return factory(**kwargs)
+
+
+__all__ = ["council_app", "criteria_app", "member_app", "programme_app", "secretary_app"]

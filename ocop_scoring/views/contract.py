@@ -36,6 +36,16 @@ ROW_PREFIX = (
 RESULTS = "ocop-results"
 DETAIL = "ocop-detail"  # the product view: the whole calculation
 DETAIL_PICKER = "ocop-detail-picker"
+STABILITY = "ocop-stability"  # the product view's (and the report's) star stability line, data-stable="true|false"
+AGREEMENT_LINE = "ocop-agreement-line"  # the product view's agreement line (α, each member's difference)
+AGREEMENT = "ocop-agreement"  # the report's agreement section
+# Programme page
+PROGRAMME = "ocop-programme"  # the page (and the report's programme section)
+PROVINCE_PICKER = "ocop-province-picker"  # the province select ("" = all)
+PROGRAMME_REFRESH = "ocop-programme-refresh"
+PROGRAMME_TARGETS = "ocop-prog-targets"  # progress against the province's targets (one li per target, data-status)
+PROGRAMME_TABLES = "ocop-programme-tables"  # tables of counts (table.ocop-prog-table[data-dimension], tr[data-key])
+PROGRAMME_CHARTS = "ocop-programme-charts"
 # Criteria workbench
 SHEET_PICKER = "ocop-sheet-picker"
 WHATIF_SESSION = "ocop-whatif-session"

@@ -60,6 +60,7 @@ PASS_ICON = "✔"
 FAIL_ICON = "✖"
 MINIMUM_RULES = ("minimum_mean", "minimum_every")
 _DECISION_NAME = re.compile(r"\D*?\S*\d\S*")  # up to the first word holding a digit: the decision's number
+STABILITY_SHOWN = 2  # the product view names this many deciding changes of each kind, then "and N other …"
 UNMET_SHOWN = 2  # the results table lists this many unmet minimums, then "+N" (the product view lists all)
 
 
@@ -123,6 +124,32 @@ class Snapshot:
     def provisional(self, result: ProductResult) -> bool:
         """Whether a result rests on fewer cards than the quorum."""
         return result.members < self.quorum
+
+    @cached_property
+    def stabilities(self) -> dict[str, Any]:
+        """Each scored product's star stability (advisory), computed once per read of the store."""
+        from ocop_scoring.stability import stability
+
+        if not len(self.results):
+            return {}
+        try:
+            return stability(self.results)
+        except Exception:  # noqa: BLE001 - advisory: the projector shows the results without it
+            log.warning("stability analysis failed\n%s", traceback.format_exc())
+            return {}
+
+    @cached_property
+    def agreements(self) -> dict[str, Any]:
+        """Agreement among members (advisory) by scope: ``"session"`` and each sheet id, computed once."""
+        from ocop_scoring.agreement import agreement
+
+        if not len(self.results):
+            return {}
+        try:
+            return {a.scope: a for a in agreement(self.results)}
+        except Exception:  # noqa: BLE001 - advisory: the projector shows the results without it
+            log.warning("agreement analysis failed\n%s", traceback.format_exc())
+            return {}
 
 
 def auto_product(snapshot: Snapshot) -> str | None:
@@ -518,8 +545,67 @@ def render_steps(snapshot: Snapshot, product_id: str, texts: Texts, lang: str) -
     return "".join(out)
 
 
+def _stat(value: float | None, lang: str) -> str:
+    return "—" if value is None else format_points(Fraction(value).limit_denominator(10**6), lang, 2)
+
+
+def _signed(value: Fraction, lang: str) -> str:
+    if abs(value) < Fraction(1, 20):
+        return "0"
+    return ("+" if value > 0 else "−") + format_points(abs(value), lang, 1)
+
+
+def render_stability(snapshot: Snapshot, product_id: str, texts: Texts, lang: str) -> str:
+    """One line: is the product's star stable, or what would change it (advisory; never the result)."""
+    found = snapshot.stabilities.get(product_id)
+    if found is None:
+        return ""
+    stable = "true" if found.stable else "false"
+    return (
+        f'<div class="{contract.STABILITY}" data-product="{esc(product_id)}" data-stable="{stable}" '
+        f'title="{esc(texts.t("stab_official", lang))}"><b>{esc(texts.t("stab_title", lang))}:</b> '
+        f"{esc(found.sentence(lang, limit=STABILITY_SHOWN))}</div>"
+    )
+
+
+def render_agreement_line(snapshot: Snapshot, product_id: str, texts: Texts, lang: str) -> str:
+    """One line, advisory: the members' agreement (α of the session and of the product's sheet) and how
+    far each member's total on this product lies from the council's mean."""
+    result = snapshot.scored.get(product_id)
+    session = snapshot.agreements.get("session")
+    if result is None or session is None:
+        return ""
+    sheet = snapshot.sheets.get(result.sheet_id)
+    number = sheet.number if sheet is not None and sheet.number is not None else result.sheet_id
+    by_sheet = snapshot.agreements.get(result.sheet_id)
+    alphas = [f"α {esc(texts.t('agr_scope_session', lang))} {_stat(session.alpha, lang)}"]
+    sheet_label = esc(texts.t("agr_scope_sheet", lang).format(number=number))
+    if by_sheet is not None and by_sheet.products >= 2:  # one product: no α of its own
+        alphas.append(f"{sheet_label} {_stat(by_sheet.alpha, lang)}")
+    half = Fraction(snapshot.results.rules.spread_threshold, 2)
+    deviations = sorted(
+        ((member, total - result.mean_total) for member, total in result.member_totals),
+        key=lambda md: (-abs(md[1]), md[0]),
+    )
+    items = []
+    for member, deviation in deviations:
+        far = ' class="ocop-agr-far"' if abs(deviation) > half else ""
+        items.append(
+            f'<span data-member="{esc(member)}" data-deviation="{float(deviation):.2f}"{far}>'
+            f"{esc(member)}&nbsp;{_signed(deviation, lang)}</span>"
+        )
+    alpha_attr = "" if session.alpha is None else f"{session.alpha:.6f}"
+    return (
+        f'<div class="{contract.AGREEMENT_LINE}" data-product="{esc(product_id)}" data-alpha="{alpha_attr}" '
+        f'title="{esc(texts.t("agr_advisory", lang))}"><b>{esc(texts.t("agr_line_head", lang))}:</b> '
+        f'{" · ".join(alphas)} <span class="ocop-dash-sep">·</span> '
+        f"{esc(texts.t('agr_product_dev', lang))}: {', '.join(items)}</div>"
+    )
+
+
 def render_detail(snapshot: Snapshot, product_id: str | None, texts: Texts, lang: str) -> str:
-    """The product view: a summary line, the points matrix and every step of the calculation."""
+    """The product view: a summary line, the points matrix, every step of the calculation, then (advisory)
+    the star's stability and the members' agreement."""
     if product_id is None or not snapshot.state.has_product(product_id):
         return f'<div class="ocop-detail-empty">{esc(texts.t("dash_detail_none", lang))}</div>'
     product = snapshot.state.product(product_id)
@@ -560,7 +646,9 @@ def render_detail(snapshot: Snapshot, product_id: str | None, texts: Texts, lang
     return (
         f'<div class="ocop-detail-body" data-product="{esc(product_id)}" data-mean="{result.mean_text}" '
         f'data-stars="{result.stars}">{title}{summary}'
-        f"{render_matrix(snapshot, product_id, texts, lang)}{render_steps(snapshot, product_id, texts, lang)}</div>"
+        f"{render_matrix(snapshot, product_id, texts, lang)}{render_steps(snapshot, product_id, texts, lang)}"
+        f'<div class="ocop-dash-advice">{render_stability(snapshot, product_id, texts, lang)}'
+        f"{render_agreement_line(snapshot, product_id, texts, lang)}</div></div>"
     )
 
 
@@ -847,9 +935,11 @@ __all__: Sequence[str] = (
     "Snapshot",
     "auto_product",
     "council_app",
+    "render_agreement_line",
     "render_detail",
     "render_progress",
     "render_results",
+    "render_stability",
     "select_product",
     "set_lang",
 )
@@ -964,12 +1054,19 @@ DASH_STYLE = """
 .ocop-dash .ocop-mx .ocop-mx-fail { background: #b00020; color: #fff; }
 .ocop-dash .ocop-mx .ocop-mx-zeroed { color: #555; font-style: italic; }
 .ocop-dash ol.ocop-dash-steps {
-  columns: 2; column-gap: 3.2em; margin: 0.2em 0 0 2.2em; padding: 0; font-size: 0.78em; line-height: 1.2;
+  columns: 2; column-gap: 3.2em; margin: 0.2em 0 0 2.2em; padding: 0; font-size: 0.78em; line-height: 1.15;
 }
 .ocop-dash ol.ocop-dash-steps li { break-inside: avoid; margin: 0; }
 .ocop-dash ol.ocop-dash-steps li.fail { color: #b00020; font-weight: 700; }
 .ocop-dash ol.ocop-dash-steps li.ok .ocop-step-icon { color: #0a6b2d; }
 .ocop-dash .ocop-detail-empty { font-size: 1.1em; margin: 1em 0; color: #333; }
+.ocop-dash .ocop-dash-advice { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 1.5em; margin-top: 0.2em; }
+.ocop-dash .ocop-stability {
+  font-size: 0.78em; line-height: 1.15; padding: 0 0.4em; border-left: 0.35em solid #0a6b2d;
+}
+.ocop-dash .ocop-stability[data-stable="false"] { border-left-color: #c98a00; background: #fff7e0; }
+.ocop-dash .ocop-agreement-line { font-size: 0.72em; line-height: 1.15; color: #222; }
+.ocop-dash .ocop-agreement-line .ocop-agr-far { font-weight: 700; }
 @media (max-width: 1600px) {
   .ocop-dash .ocop-matrix { flex-wrap: wrap; font-size: 1.05vw; justify-content: flex-start; gap: 0.6em 1.2em; }
   .ocop-dash ol.ocop-dash-steps { font-size: 0.9em; }
