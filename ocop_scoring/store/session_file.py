@@ -16,7 +16,6 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from ocop_scoring.errors import Problem, ScoresInputError, StoreError, verbatim
-from ocop_scoring.model import Card, CouncilRules, Member, Product, Recusal, RuleSet, Session, SessionState, Sheet
+from ocop_scoring.model import Card, Member, Product, Recusal, RuleSet, Session, SessionState, Sheet
 from ocop_scoring.store import schema
 from ocop_scoring.store.audit import canonical, check_chain, replay
 
@@ -386,23 +385,9 @@ def import_document(conn: Connection, doc: Mapping[str, Any]) -> Session:
 
 def state_from_document(doc: Mapping[str, Any]) -> SessionState:
     """The session state a document holds (the same type the store returns)."""
-    s = doc["session"]
-    session = Session(
-        session_id=s["session_id"],
-        name=s["name"],
-        level=s["level"],
-        ruleset_id=s["ruleset_id"],
-        rules=CouncilRules(s["minimum_rule"], int(s["spread_threshold"]), bool(s["spread_strict"]), s["level"]),
-        quorum=Fraction(s["quorum"]),
-        status=s["status"],
-        round_label=s["round_label"],
-        held_on=s["held_on"],
-        created_at=s["created_at"],
-        finalised_at=s["finalised_at"],
-        head_seq=int(s["head_seq"]),
-        head_hash=s["head_hash"],
-        ruleset_sha256=s["ruleset_sha256"],
-    )
+    from ocop_scoring.store.core import _session_from_row
+
+    session = _session_from_row({**doc["session"], "imported_at": None})
     return SessionState(
         session,
         tuple(Member(m["member_id"], m["name"], m["role"], m["organisation"]) for m in doc["members"]),
