@@ -19,8 +19,10 @@ only on the session (no timestamps): the same session gives the same bytes.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -557,16 +559,37 @@ def write_documents(
             if sheets:
                 xlsx.append(write_workbook(out / "phieu" / f"{product.product_id}.xlsx", sheets))
     if "pdf" in formats:
-        with PdfPrinter() as printer:
-            for name, ws in singles:
-                pdf.append(printer.print(html_page([worksheet_html(ws)], name), out / f"{name}.pdf"))
-            (out / "phieu").mkdir(exist_ok=True)
-            for product in products:
-                sheets = product_sheets(report, product)
-                if sheets:
-                    page = html_page([worksheet_html(ws) for ws in sheets], product.product_id)
-                    pdf.append(printer.print(page, out / "phieu" / f"{product.product_id}.pdf"))
+        pages: list[tuple[str, Path]] = [
+            (html_page([worksheet_html(ws)], name), out / f"{name}.pdf") for name, ws in singles
+        ]
+        (out / "phieu").mkdir(exist_ok=True)
+        for product in products:
+            sheets = product_sheets(report, product)
+            if sheets:
+                page = html_page([worksheet_html(ws) for ws in sheets], product.product_id)
+                pages.append((page, out / "phieu" / f"{product.product_id}.pdf"))
+        pdf.extend(print_pdfs(pages))
     return Documents(tuple(xlsx), tuple(pdf))
+
+
+def print_pdfs(pages: Sequence[tuple[str, Path]]) -> list[Path]:
+    """Print ``(html, target)`` pages to PDF with one browser.
+
+    Playwright's sync API refuses to start inside a running asyncio loop, which is exactly where
+    a Jupyter/Voilà kernel (or another Playwright session) calls us from; the printing then runs
+    in a thread of its own.
+    """
+
+    def work() -> list[Path]:
+        with PdfPrinter() as printer:
+            return [printer.print(page_html, target) for page_html, target in pages]
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocop-pdf") as pool:
+        return pool.submit(work).result()
 
 
 def documents_for(source: ReportSource, out_dir: str | Path, *, formats: Sequence[str] = ("xlsx", "pdf")) -> Documents:

@@ -78,3 +78,17 @@ def test_pdf_documents(report, tmp_path):
 
     assert len(written.pdf) == 13
     assert all(p.read_bytes()[:5] == b"%PDF-" for p in written.pdf)
+
+
+@pytest.mark.slow
+def test_pdf_documents_from_inside_an_event_loop(report, tmp_path):
+    """A kernel (Voilà, Jupyter) calls us inside a running asyncio loop: printing still works."""
+    import asyncio
+
+    async def from_kernel():
+        return write_documents(report, tmp_path, formats=("pdf",))
+
+    written = asyncio.run(from_kernel())
+
+    assert len(written.pdf) == 13
+    assert all(p.read_bytes()[:5] == b"%PDF-" for p in written.pdf)
