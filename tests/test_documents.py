@@ -84,11 +84,14 @@ def test_pdf_documents(report, tmp_path):
 def test_pdf_documents_from_inside_an_event_loop(report, tmp_path):
     """A kernel (Voilà, Jupyter) calls us inside a running asyncio loop: printing still works."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def from_kernel():
         return write_documents(report, tmp_path, formats=("pdf",))
 
-    written = asyncio.run(from_kernel())
+    # a thread of its own: this test process may already run a loop (pytest-playwright's)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(asyncio.run, from_kernel()).result()
 
     assert len(written.pdf) == 13
     assert all(p.read_bytes()[:5] == b"%PDF-" for p in written.pdf)
