@@ -108,6 +108,9 @@ def session_links(store: Any, session_id: str, base_url: str) -> Links:
     )
 
 
+IOPUB_TIMEOUT_S = 60
+
+
 def voila_config(*, pool: int, cull_idle: int, cull_interval: int, preheat: bool) -> dict[str, Any]:
     """Voilà's configuration for the council pages (written to the run folder's voila.json)."""
     pools: dict[str, Any] = {"default": {"pool_size": 1 if preheat else 0}}
@@ -121,6 +124,11 @@ def voila_config(*, pool: int, cull_idle: int, cull_interval: int, preheat: bool
             "strip_sources": True,
             "file_allowlist": [r".*\.(png|svg|css|js)"],
         },
+        # nbclient keeps waiting for a cell's output only 4 s after the kernel's reply; when a dozen
+        # members open their links at once, the server reads the forms' messages later than that
+        # and served 12 of 12 pages without their form (benchmarks/README.md, browser). The output
+        # is on its way: wait for it.
+        "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT_S},
         "VoilaKernelManager": {
             "kernel_pools_config": pools,
             "fill_delay": 2.0,

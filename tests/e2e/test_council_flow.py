@@ -115,3 +115,61 @@ def test_abandoned_dashboard_is_culled_even_while_the_store_changes(browser, tmp
     finally:
         stop.set()
         stop_server(server)
+
+
+def test_every_member_opening_their_link_at_once_gets_the_form(tmp_path):
+    """The start of a session: twelve scoring members open their links at the same moment.
+
+    Each page must arrive with its form. (It did not: under that load Voilà read the forms'
+    messages more than nbclient's 4 s after the kernels' replies and served all twelve pages
+    empty; benchmarks/README.md, browser.)
+    """
+    import re
+    import urllib.request
+
+    from ocop_scoring import demo
+    from ocop_scoring.criteria_io import load_library
+    from ocop_scoring.model import MemberSpec, ProductSpec
+    from ocop_scoring.store import SessionStore
+
+    store_url = str(tmp_path / "twelve.sqlite")
+    store = SessionStore(store_url)
+    store.create_session("twelve", "Hội đồng 12 thành viên", load_library())
+    specs = [MemberSpec(f"TV{i:02d}", f"Thành viên {i}", "chair" if i == 1 else "member") for i in range(1, 13)]
+    store.add_members("twelve", [*specs, MemberSpec("TK01", "Thư ký", "secretary")])
+    store.add_products(
+        "twelve",
+        [
+            ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+            for p in demo.PRODUCTS
+        ],
+    )
+    store.close()
+    server = start_server(tmp_path, "--pool", "12", store_url=store_url, session="twelve")
+    try:
+        members = server.links().members
+        assert len(members) == 12
+        filled = "Kernel pool of member.ipynb is filled with 12"
+        assert _wait(lambda: filled in server.log.read_text(errors="replace"), 240), "the pool never filled"
+        time.sleep(3)
+        barrier = threading.Barrier(len(members))
+        pages: dict[str, str] = {}
+
+        def fetch(member: str, url: str) -> None:
+            barrier.wait()
+            with urllib.request.urlopen(url, timeout=120) as response:
+                pages[member] = response.read().decode("utf-8", "replace")
+
+        threads = [threading.Thread(target=fetch, args=item) for item in members.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(150)
+
+        assert sorted(pages) == sorted(members)
+        empty = [m for m, body in pages.items() if "application/vnd.jupyter.widget-view+json" not in body]
+        assert not empty, f"pages served without their form: {empty}"
+        kernels = {re.search(r'"kernelId":\s*"([0-9a-f-]+)"', body).group(1) for body in pages.values()}
+        assert len(kernels) == len(members)
+    finally:
+        stop_server(server)
