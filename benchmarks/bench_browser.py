@@ -46,18 +46,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from ocop_scoring.report import BROWSER_ARGS
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [  # as tests/e2e/conftest.py
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(BROWSER_ARGS)  # as the browser tests
 VIEWPORT = {"width": 1366, "height": 768}  # a member's laptop
 PROJECTOR = {"width": 1920, "height": 1080}
 MIB = 1024 * 1024

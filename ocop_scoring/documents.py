@@ -499,11 +499,10 @@ class PdfPrinter:
     def __enter__(self) -> PdfPrinter:
         from playwright.sync_api import sync_playwright
 
-        from ocop_scoring.report import CHROMIUM_ARGS, chromium_path
+        from ocop_scoring.report import BROWSER_ARGS, chromium_path
 
         self._pw = sync_playwright().start()
-        args = [a for a in CHROMIUM_ARGS if a != "--no-pdf-header-footer"]
-        self._browser = self._pw.chromium.launch(executable_path=chromium_path(), args=args)
+        self._browser = self._pw.chromium.launch(executable_path=chromium_path(), args=list(BROWSER_ARGS))
         self._page = self._browser.new_page()
         return self
 

@@ -690,16 +690,19 @@ table.ocop-prog-table tbody th { text-align: left; font-weight: normal; }
 
 # --- running the notebook ------------------------------------------------------------------------------
 
-CHROMIUM_ARGS = (
+# Debian's Chromium, headless, offline: nothing fetched, nothing phoned home (the browser tests and
+# the browser benchmark launch it with these flags too).
+BROWSER_ARGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-pdf-header-footer",
 )
+CHROMIUM_ARGS = (*BROWSER_ARGS, "--no-pdf-header-footer")  # printing the report with --print-to-pdf
 
 
 def chromium_path() -> str:

@@ -18,19 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from ocop_scoring.report import BROWSER_ARGS
 from tests.conftest import REPO
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(BROWSER_ARGS)
 SCREENS = REPO / "tests" / "artifacts" / "screens"
 PAGE_TIMEOUT_MS = 60_000
 
