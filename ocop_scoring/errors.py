@@ -9,13 +9,30 @@ worker processes send errors across process boundaries).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Self
 
 from attrs import frozen
 
 
 class OcopError(Exception):
-    """Base class: anything the user can fix. Views and the CLI show these."""
+    """Base class: anything the user can fix. Views and the CLI show these.
+
+    The message (``str(exc)``) is English, for logs, the command line and scripts. An error a
+    council page can show also carries ``key`` and ``params``: the pages say it in their own
+    language with the text ``key`` of ``ocop_scoring/texts_errors.yaml`` filled with ``params``.
+    Both are plain attributes, so the error still pickles.
+    """
+
+    key: str | None = None
+    params: Mapping[str, object] = {}
+
+    @classmethod
+    def coded(cls, key: str, message: str, **params: object) -> Self:
+        """The error with its English ``message`` and the text ``key`` the pages show instead."""
+        exc = cls(message)
+        exc.key, exc.params = key, dict(params)
+        return exc
 
 
 @frozen

@@ -28,6 +28,17 @@ class Texts:
             return key
         return entry.get(lang) or entry.get("vi") or key
 
+    def error(self, exc: BaseException, lang: str = "vi", params: Mapping[str, object] | None = None) -> str:
+        """An error in ``lang``: its text (``exc.key`` filled with ``params``, by default
+        ``exc.params``) when it has one, else its own (English) message."""
+        key = getattr(exc, "key", None)
+        if key is None or key not in self._table:
+            return str(exc)
+        try:
+            return self.t(key, lang).format(**(params if params is not None else getattr(exc, "params", {})))
+        except (KeyError, IndexError, ValueError):
+            return str(exc)
+
     def template(self, rule: str, lang: str = "vi") -> str:
         """The sentence template of an explanation step."""
         entry = self._steps.get(rule)
@@ -55,6 +66,7 @@ TEXT_FILES = (
     "texts_workbench.yaml",
     "texts_report.yaml",
     "texts_analysis.yaml",
+    "texts_errors.yaml",
 )
 
 

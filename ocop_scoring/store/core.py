@@ -325,7 +325,7 @@ class SessionStore:
                 raise StoreError(msg)
             if row["status"] != "open" and not allow_finalised:
                 msg = f"session {session_id} is finalised (read-only since {row['finalised_at']}); nothing was changed"
-                raise SessionFinalised(msg)
+                raise SessionFinalised.coded("err_session_finalised", msg, session=session_id, when=row["finalised_at"])
             tx = _Tx(conn, session_id, row, int(row["head_seq"]), row["head_hash"])
             return work(tx)
 
@@ -622,7 +622,7 @@ class SessionStore:
         """
         if not token:
             msg = "no access token given: open the personal link the secretary sent you"
-            raise AccessDenied(msg)
+            raise AccessDenied.coded("err_no_token", msg)
         row = self._run(
             lambda c: c.execute(
                 select(schema.members.c.session_id, schema.members.c.member_id, schema.members.c.role).where(
@@ -633,7 +633,7 @@ class SessionStore:
         )
         if row is None or (session_id is not None and row.session_id != session_id):
             msg = "this link is not valid (unknown access token): ask the secretary for your personal link"
-            raise AccessDenied(msg)
+            raise AccessDenied.coded("err_unknown_token", msg)
         role = "secretary" if row.role == "secretary" else row.role
         return Actor(role, row.member_id, row.session_id)
 
@@ -940,7 +940,9 @@ class SessionStore:
             missing = score_card(sheet, ordered).missing
             if missing:
                 msg = f"product {product_id}, member {member_id}: cannot submit an incomplete card; missing {', '.join(missing)}"
-                raise ScorecardError(msg)
+                raise ScorecardError.coded(
+                    "err_card_incomplete", msg, product=product_id, member=member_id, missing=", ".join(missing)
+                )
         new_comment = (card.comment if card else "") if comment is None else comment.strip()
         status = "submitted" if submit else "draft"
         stamp = now()
@@ -981,7 +983,7 @@ class SessionStore:
             text = comment.strip()
             if len(text) > 4000:
                 msg = f"comment: expected at most 4000 characters, got {len(text)}"
-                raise ScorecardError(msg)
+                raise ScorecardError.coded("err_comment_too_long", msg, n=len(text))
             stamp = now()
             choices = dict(card.choices) if card else {}
             self._save_card(
@@ -1008,7 +1010,9 @@ class SessionStore:
             missing = score_card(sheet, dict(card.choices) if card else {}).missing
             if card is None or missing:
                 msg = f"product {product_id}, member {member_id}: cannot submit an incomplete card; missing {', '.join(missing)}"
-                raise ScorecardError(msg)
+                raise ScorecardError.coded(
+                    "err_card_incomplete", msg, product=product_id, member=member_id, missing=", ".join(missing)
+                )
             stamp = now()
             tx.conn.execute(
                 update(schema.cards)
@@ -1036,7 +1040,7 @@ class SessionStore:
             card = self._load_card(tx.conn, session_id, product_id, member_id, product["round"])
             if card is None or not card.is_submitted:
                 msg = f"product {product_id}, member {member_id}: the card is not submitted; nothing to reopen"
-                raise StoreError(msg)
+                raise StoreError.coded("err_not_submitted", msg, product=product_id, member=member_id)
             stamp = now()
             tx.conn.execute(
                 update(schema.cards)
@@ -1073,11 +1077,11 @@ class SessionStore:
                 )
             ).first():
                 msg = f"member {member_id} is already recused from product {product_id}"
-                raise StoreError(msg)
+                raise StoreError.coded("err_already_recused", msg, product=product_id, member=member_id)
             card = self._load_card(tx.conn, session_id, product_id, member_id, product["round"])
             if card is not None and card.is_submitted:
                 msg = f"member {member_id} has submitted a card for product {product_id}: the secretary must reopen it before a recusal"
-                raise AccessDenied(msg)
+                raise AccessDenied.coded("err_recuse_submitted", msg, product=product_id, member=member_id)
             tx.conn.execute(
                 insert(schema.recusals).values(
                     session_id=session_id, product_id=product_id, member_id=member_id, reason=reason.strip()
@@ -1101,7 +1105,7 @@ class SessionStore:
             old = tx.conn.execute(select(schema.recusals.c.reason).where(key)).scalar_one_or_none()
             if old is None:
                 msg = f"member {member_id} is not recused from product {product_id}"
-                raise StoreError(msg)
+                raise StoreError.coded("err_not_recused", msg, product=product_id, member=member_id)
             tx.conn.execute(delete(schema.recusals).where(key))
             tx.audit(
                 actor, "unrecuse", {"product": product_id, "member": member_id}, {"reason": old}, {}, reason.strip()
@@ -1139,7 +1143,7 @@ class SessionStore:
             product = self._product(tx.conn, session_id, product_id)
             if product["knockout"] is None:
                 msg = f"product {product_id} is not knocked out"
-                raise StoreError(msg)
+                raise StoreError.coded("err_not_knocked_out", msg, product=product_id)
             tx.conn.execute(update(schema.products).where(_product_key(session_id, product_id)).values(knockout=None))
             tx.audit(
                 actor,
@@ -1230,15 +1234,15 @@ class SessionStore:
         ]
         if short:
             msg = f"cannot finalise session {session_id}: below the quorum of {needed} submitted cards: {', '.join(short)}"
-            raise StoreError(msg)
+            raise StoreError.coded("err_finalise_quorum", msg, needed=needed, products=", ".join(short))
         if not state.products:
             msg = f"cannot finalise session {session_id}: it has no products"
-            raise StoreError(msg)
+            raise StoreError.coded("err_finalise_no_products", msg)
 
         def run(tx: _Tx) -> str:
             if int(tx.row["head_seq"]) != state.session.head_seq:
                 msg = "the session changed while finalising; run finalise again"
-                raise StoreError(msg)
+                raise StoreError.coded("err_finalise_changed", msg)
             import hashlib
 
             result = self.results(session_id, state)
@@ -1287,10 +1291,10 @@ class SessionStore:
         session_id = tx.session_id
         if actor.session_id not in (None, session_id):
             msg = "this access token belongs to another session"
-            raise AccessDenied(msg)
+            raise AccessDenied.coded("err_token_other_session", msg)
         if not actor.administers and actor.member_id != member_id:
             msg = f"member {actor.member_id} may not write member {member_id}'s card"
-            raise AccessDenied(msg)
+            raise AccessDenied.coded("err_not_your_card", msg, member=member_id)
         member = tx.conn.execute(
             select(schema.members.c.role).where(
                 and_(schema.members.c.session_id == session_id, schema.members.c.member_id == member_id)
@@ -1301,11 +1305,11 @@ class SessionStore:
             raise StoreError(msg)
         if member.role not in SCORING_ROLES:
             msg = f"{member_id} is the secretary, who does not score"
-            raise AccessDenied(msg)
+            raise AccessDenied.coded("err_secretary_does_not_score", msg, member=member_id)
         product = self._product(tx.conn, session_id, product_id)
         if product["knockout"] is not None and not allow_recused:
             msg = f"product {product_id} is knocked out ({product['knockout']}): it is not scored further"
-            raise AccessDenied(msg)
+            raise AccessDenied.coded("err_product_knocked_out", msg, product=product_id, reason=product["knockout"])
         if not allow_recused:
             recused = tx.conn.execute(
                 select(schema.recusals.c.reason).where(
@@ -1318,7 +1322,9 @@ class SessionStore:
             ).scalar_one_or_none()
             if recused is not None:
                 msg = f"member {member_id} is recused from product {product_id} ({recused})"
-                raise AccessDenied(msg)
+                raise AccessDenied.coded(
+                    "err_member_recused", msg, product=product_id, member=member_id, reason=recused
+                )
         return product, self.sheet(session_id, product["sheet_id"])
 
     def _load_card(
@@ -1450,18 +1456,22 @@ def parse_quorum(value: str | Fraction) -> Fraction:
 def _require_admin(actor: Actor) -> None:
     if not actor.administers:
         msg = f"{actor.label} may not do this: only the secretary administers the session"
-        raise AccessDenied(msg)
+        raise AccessDenied.coded("err_secretary_only", msg)
 
 
 def _require_reason(reason: str) -> None:
     if not reason or not reason.strip():
         msg = "a reason is required"
-        raise StoreError(msg)
+        raise StoreError.coded("err_reason_required", msg)
 
 
 def _submitted(card: Card) -> AccessDenied:
-    return AccessDenied(
-        f"product {card.product_id}, member {card.member_id}: the card was submitted at {card.submitted_at} and is locked; the secretary can reopen it"
+    return AccessDenied.coded(
+        "err_card_submitted",
+        f"product {card.product_id}, member {card.member_id}: the card was submitted at {card.submitted_at} and is locked; the secretary can reopen it",
+        product=card.product_id,
+        member=card.member_id,
+        when=card.submitted_at,
     )
 
 

@@ -17,6 +17,7 @@ Layer: views. Imports: ipywidgets, the store and the texts. Holds no rules.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import logging
@@ -73,6 +74,18 @@ class StatusLine(ipw.HTML):
         self.kind, self.message, self.value = "", "", ""
 
 
+def error_text(exc: BaseException, texts: Texts, lang: str) -> str:
+    """A refusal in the page's language (``OcopError.key``), times in the kernel's local time;
+    an error without a text keeps its own message."""
+    params = dict(getattr(exc, "params", {}) or {})
+    if isinstance(params.get("when"), str):
+        from datetime import datetime
+
+        with contextlib.suppress(ValueError):
+            params["when"] = datetime.fromisoformat(params["when"]).astimezone().strftime("%H:%M %d/%m/%Y")
+    return texts.error(exc, lang, params)
+
+
 def reports_errors(method: F) -> F:
     """Route any exception of a widget handler to the view's ``status`` line."""
 
@@ -82,7 +95,8 @@ def reports_errors(method: F) -> F:
             return method(self, *args, **kwargs)
         except OcopError as exc:
             log.info("refused: %s", exc)
-            self.status.show_error(str(exc))
+            texts = getattr(self, "texts", None) or load_texts()
+            self.status.show_error(error_text(exc, texts, getattr(self, "lang", "vi")))
         except Exception:  # noqa: BLE001 - shown on the page, traceback to the log
             log.error("unexpected error in %s\n%s", method.__qualname__, traceback.format_exc())
             texts = getattr(self, "texts", None) or load_texts()

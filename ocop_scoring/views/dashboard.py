@@ -43,6 +43,7 @@ from ocop_scoring.views.common import (
     Poller,
     StatusLine,
     error_page,
+    error_text,
     page_context,
     reports_errors,
 )
@@ -920,7 +921,8 @@ def council_app(
         return error_page(texts.t("bad_link_title", page_lang), texts.t("dash_bad_token", page_lang))
     except OcopError as exc:
         return error_page(
-            texts.t("no_session_title", page_lang), texts.t("dash_store_error", page_lang).format(detail=str(exc))
+            texts.t("no_session_title", page_lang),
+            texts.t("dash_store_error", page_lang).format(detail=error_text(exc, texts, page_lang)),
         )
     except Exception:  # noqa: BLE001 - a page, never a traceback; the details go to the log
         log.error("council page failed\n%s", traceback.format_exc())

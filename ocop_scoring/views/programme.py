@@ -27,7 +27,15 @@ from ocop_scoring import programme as prog
 from ocop_scoring.errors import AccessDenied, OcopError
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
-from ocop_scoring.views.common import STYLE, LangToggle, StatusLine, error_page, page_context, reports_errors
+from ocop_scoring.views.common import (
+    STYLE,
+    LangToggle,
+    StatusLine,
+    error_page,
+    error_text,
+    page_context,
+    reports_errors,
+)
 
 log = logging.getLogger(__name__)
 esc = html.escape
@@ -357,7 +365,8 @@ def programme_app(
         return error_page(texts.t("bad_link_title", page_lang), texts.t("prog_bad_token", page_lang))
     except OcopError as exc:
         return error_page(
-            texts.t("no_session_title", page_lang), texts.t("prog_store_error", page_lang).format(detail=str(exc))
+            texts.t("no_session_title", page_lang),
+            texts.t("prog_store_error", page_lang).format(detail=error_text(exc, texts, page_lang)),
         )
     except Exception:  # noqa: BLE001 - a page, never a traceback; the details go to the log
         log.error("programme page failed\n%s", traceback.format_exc())

@@ -35,7 +35,7 @@ from ocop_scoring.model import Card, Criterion, Product, RuleSet, SessionState, 
 from ocop_scoring.scoring import CardResult, score_card
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
-from ocop_scoring.views.common import StatusLine, reports_errors
+from ocop_scoring.views.common import StatusLine, error_text, reports_errors
 from ocop_scoring.views.contract import (  # page-specific classes
     CONFIRM_BOX,
     ENTRY_INFO_PREFIX,
@@ -131,11 +131,12 @@ def describe_error(exc: OcopError, texts: Texts, lang: str) -> str:
     """A store refusal in the page's language (the store's own words kept as the detail)."""
     if isinstance(exc, SessionFinalised):
         return tr(texts, "form_err_finalised", lang)
+    detail = error_text(exc, texts, lang)
     if isinstance(exc, AccessDenied):
-        return tr(texts, "form_err_denied", lang, detail=str(exc))
+        return tr(texts, "form_err_denied", lang, detail=detail)
     if isinstance(exc, ScorecardError):
-        return tr(texts, "form_err_card", lang, detail=str(exc))
-    return tr(texts, "form_err_store", lang, detail=str(exc))
+        return tr(texts, "form_err_card", lang, detail=detail)
+    return tr(texts, "form_err_store", lang, detail=detail)
 
 
 def stars(n: int) -> str:

@@ -32,6 +32,7 @@ from ocop_scoring.views.common import (
     Poller,
     StatusLine,
     error_page,
+    error_text,
     page_context,
     reports_errors,
 )
@@ -476,7 +477,7 @@ def problems_html(exc: OcopError, texts: Texts, lang: str) -> str:
         items = "".join(f"<li>{_esc(p)}</li>" for p in exc.problems)
         head = tr(texts, "secretary_import_problems", lang, count=len(exc.problems))
         return f'<div class="ocop-bad">✖ {_esc(head)}</div><ul>{items}</ul>'
-    return f'<div class="ocop-bad">✖ {_esc(tr(texts, "secretary_import_refused", lang, detail=str(exc)))}</div>'
+    return f'<div class="ocop-bad">✖ {_esc(tr(texts, "secretary_import_refused", lang, detail=error_text(exc, texts, lang)))}</div>'
 
 
 class ListsTab(ipw.VBox):
