@@ -338,3 +338,19 @@ table.ocop-table { border-collapse: collapse; }
 table.ocop-table th, table.ocop-table td { border: 1px solid #999; padding: 3px 6px; }
 </style>
 """
+
+
+def large_type_css(scope: str, min_px: int) -> str:
+    """The projector pages' base rules (dashboard, programme): type that scales with the screen,
+    black on white, the notebook's title cell hidden. ``scope``: the page's root class."""
+    return f"""
+.ocop-app.{scope} {{
+  --fs: clamp({min_px}px, 1.05vw, 30px);
+  font-size: var(--fs); line-height: 1.25; color: #000; background: #fff; width: 100%;
+  font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif;
+}}
+.{scope} .widget-html, .{scope} .widget-html-content {{ font-size: inherit; line-height: inherit; }}
+.{scope} .widget-html-content {{ width: 100%; }}
+.{scope} table {{ border-collapse: collapse; }}
+.jp-Notebook .jp-MarkdownCell {{ display: none; }}
+"""

@@ -44,6 +44,7 @@ from ocop_scoring.views.common import (
     StatusLine,
     error_page,
     error_text,
+    large_type_css,
     page_context,
     reports_errors,
 )
@@ -949,15 +950,10 @@ __all__: Sequence[str] = (
 
 # --- style: legible from the back of the room at 1920x1080 and 1280x720 -----------------------------
 
-DASH_STYLE = """
-<style>
-.ocop-app.ocop-dash {
-  --fs: clamp(12px, 1.05vw, 30px);
-  font-size: var(--fs); line-height: 1.25; color: #000; background: #fff; width: 100%;
-  font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif;
-}
-.ocop-dash .widget-html, .ocop-dash .widget-html-content { font-size: inherit; line-height: inherit; }
-.ocop-dash .widget-html-content { width: 100%; }
+DASH_STYLE = (
+    "<style>"
+    + large_type_css("ocop-dash", 12)
+    + """
 .ocop-dash .ocop-dash-top { align-items: center; justify-content: space-between; width: 100%; }
 .ocop-dash .ocop-dash-header { flex: 1 1 auto; min-width: 0; }
 .ocop-dash .ocop-dash-title { font-size: 1.3em; font-weight: 700; line-height: 1.2; }
@@ -979,10 +975,8 @@ DASH_STYLE = """
 .ocop-dash .ocop-dash-box {
   font-size: min(1em, calc((100vh - 11em) / (var(--rows) * 1.7)));
 }
-.jp-Notebook .jp-MarkdownCell { display: none; }
 .ocop-dash .ocop-dash-h { font-weight: 700; font-size: 1em; margin-bottom: 0.15em; }
 .ocop-dash .ocop-dash-h2 { font-weight: 700; margin: 0.3em 0 0.1em; }
-.ocop-dash table { border-collapse: collapse; }
 .ocop-dash th, .ocop-dash td { border: 1px solid #666; padding: 0.12em 0.3em; }
 .ocop-dash thead th { background: #e6e6e6; font-weight: 700; vertical-align: bottom; line-height: 1.15; }
 .ocop-dash .ocop-legend { font-size: 0.8em; margin-top: 0.25em; color: #222; }
@@ -1075,3 +1069,4 @@ DASH_STYLE = """
 }
 </style>
 """
+)

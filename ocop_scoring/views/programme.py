@@ -33,6 +33,7 @@ from ocop_scoring.views.common import (
     StatusLine,
     error_page,
     error_text,
+    large_type_css,
     page_context,
     reports_errors,
 )
@@ -386,16 +387,10 @@ __all__: Sequence[str] = (
 
 # --- style: the dashboard's large type (DASH_STYLE), two columns ---------------------------------------------
 
-PROGRAMME_STYLE = """
-<style>
-.ocop-app.ocop-programme {
-  --fs: clamp(13px, 1.05vw, 30px);
-  font-size: var(--fs); line-height: 1.25; color: #000; background: #fff; width: 100%;
-  font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif;
-}
-.ocop-programme .widget-html, .ocop-programme .widget-html-content { font-size: inherit; line-height: inherit; }
-.ocop-programme .widget-html-content { width: 100%; }
-.jp-Notebook .jp-MarkdownCell { display: none; }
+PROGRAMME_STYLE = (
+    "<style>"
+    + large_type_css("ocop-programme", 13)
+    + """
 .ocop-programme .ocop-prog-controls { align-items: center; gap: 0.6em; width: 100%; }
 .ocop-programme .ocop-prog-controls select { font-size: 1em; height: auto; min-width: 18em; padding: 0.1em 0.3em; }
 .ocop-programme .ocop-prog-controls .widget-dropdown { width: auto; height: auto; }
@@ -408,7 +403,6 @@ PROGRAMME_STYLE = """
 .ocop-programme .ocop-programme-charts { flex: 1 1 50%; min-width: 0; }
 .ocop-programme .ocop-dash-h { font-weight: 700; font-size: 1.05em; margin: 0.5em 0 0.15em; }
 .ocop-programme .ocop-dash-h2 { font-weight: 700; margin: 0.55em 0 0.1em; }
-.ocop-programme table { border-collapse: collapse; }
 .ocop-programme th, .ocop-programme td { border: 1px solid #666; padding: 0.1em 0.35em; }
 .ocop-programme thead th, .ocop-programme tfoot th, .ocop-programme tfoot td { background: #e6e6e6; font-weight: 700; }
 .ocop-programme tbody th { text-align: left; font-weight: 400; max-width: 22em; }
@@ -432,3 +426,4 @@ PROGRAMME_STYLE = """
 .ocop-programme figure.ocop-prog-chart svg { max-width: 100%; height: auto; }
 </style>
 """
+)
