@@ -84,6 +84,45 @@ class ProblemsError(OcopError):
         return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
 
 
+class ProblemCollector:
+    """Collects the located problems of one input, at most ``limit`` of them, and raises them together.
+
+    ``error_class`` is the ``ProblemsError`` raised (``ImportFileError``, ``ScoresInputError`` …);
+    problems beyond the limit are counted in a last line.
+    """
+
+    def __init__(self, path: str, error_class: type[ProblemsError], limit: int = 200) -> None:
+        self.path = path
+        self.error_class = error_class
+        self.limit = limit
+        self.items: list[Problem] = []
+        self.more = 0
+
+    def add(self, line: int | None, key: str, expected: str, got: object) -> None:
+        """One problem."""
+        if len(self.items) >= self.limit:
+            self.more += 1
+            return
+        self.items.append(Problem(self.path, line, key, expected, got))
+
+    def fail(self, line: int | None, key: str, expected: str, got: object) -> ProblemsError:
+        """Add a problem that stops reading and return the error to raise."""
+        self.add(line, key, expected, got)
+        return self.error()
+
+    def error(self) -> ProblemsError:
+        """The error listing every problem collected."""
+        items = list(self.items)
+        if self.more:
+            items.append(Problem(self.path, None, "…", "fewer problems", verbatim(f"{self.more:,} more not shown")))
+        return self.error_class(self.path, items)
+
+    def raise_if_any(self) -> None:
+        """Raise the error if any problem was collected."""
+        if self.items:
+            raise self.error()
+
+
 class CriteriaSheetError(ProblemsError):
     """A criteria sheet file cannot be used; ``problems`` lists every defect."""
 

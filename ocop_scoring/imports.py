@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocop_scoring.errors import ImportFileError, Problem, verbatim
+from ocop_scoring.errors import ImportFileError, ProblemCollector, verbatim
 from ocop_scoring.model import MemberSpec, ProductSpec, Sheet
 
 __all__ = [
@@ -153,34 +153,11 @@ def _header_index(fields: Sequence[_Field]) -> dict[str, _Field]:
 # --- problems --------------------------------------------------------------------------------------
 
 
-class _Problems:
-    """Collects located problems, at most MAX_PROBLEMS of them, and raises them together."""
+class _Problems(ProblemCollector):
+    """The problems of one products or members list, raised as ``ImportFileError``."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Problem] = []
-        self.more = 0
-
-    def add(self, line: int | None, key: str, expected: str, got: object) -> None:
-        if len(self.items) >= MAX_PROBLEMS:
-            self.more += 1
-            return
-        self.items.append(Problem(self.path, line, key, expected, got))
-
-    def fail(self, line: int | None, key: str, expected: str, got: object) -> ImportFileError:
-        """Add a problem that stops reading and return the error to raise."""
-        self.add(line, key, expected, got)
-        return self.error()
-
-    def error(self) -> ImportFileError:
-        items = list(self.items)
-        if self.more:
-            items.append(Problem(self.path, None, "…", "fewer problems", verbatim(f"{self.more:,} more not shown")))
-        return ImportFileError(self.path, items)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise self.error()
+        super().__init__(path, ImportFileError, MAX_PROBLEMS)
 
 
 def _clip(text: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ocop_scoring.errors import Problem, ScoresInputError, verbatim
+from ocop_scoring.errors import Problem, ProblemCollector, ScoresInputError, verbatim
 from ocop_scoring.model import Rejection, Scorecard, Sheet
 from ocop_scoring.scoring import CardSet, SheetCards, check_options, plan_sheet
 
@@ -37,19 +37,11 @@ class _Column:
     values: list[str]
 
 
-class _Problems:
-    """Collects located problems; repeats of one kind and value are summarised."""
+class _Problems(ProblemCollector):
+    """The problems of one scores file, raised as ``ScoresInputError``; repeats of one kind and value are summarised."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Problem] = []
-        self.more = 0
-
-    def add(self, line: int | None, key: str, expected: str, got: object) -> None:
-        if len(self.items) >= MAX_PROBLEMS:
-            self.more += 1
-            return
-        self.items.append(Problem(self.path, line, key, expected, got))
+        super().__init__(path, ScoresInputError, MAX_PROBLEMS)
 
     def add_rows(self, lines: np.ndarray, key: str, expected: str, got: object) -> None:
         """One problem for the first line, with the count of other lines with the same defect."""
@@ -58,14 +50,6 @@ class _Problems:
         if others:
             expected = f"{expected} (the same on {others} more line{'s' if others > 1 else ''})"
         self.add(first, key, expected, got)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            if self.more:
-                self.items.append(
-                    Problem(self.path, None, "…", "fewer problems", verbatim(f"{self.more} more not shown"))
-                )
-            raise ScoresInputError(self.path, self.items)
 
 
 def read_scores_csv(path: Path | str, sheets: Mapping[str, Sheet], *, name: str | None = None) -> CardSet:

@@ -42,7 +42,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ocop_scoring.errors import Problem, ScorecardError, ScoresInputError, verbatim
+from ocop_scoring.errors import ProblemCollector, ScorecardError, ScoresInputError, verbatim
 from ocop_scoring.model import Criterion, Option, Sheet
 from ocop_scoring.scoring import score_card
 
@@ -555,17 +555,11 @@ def _write_meta(
 # --- reading -----------------------------------------------------------------------------------------
 
 
-class _Problems:
+class _Problems(ProblemCollector):
+    """The problems of one filled scoring sheet, raised as ``ScoresInputError``."""
+
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Problem] = []
-
-    def add(self, line: int | None, key: str, expected: str, got: object) -> None:
-        self.items.append(Problem(self.path, line, key, expected, got))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise ScoresInputError(self.path, self.items)
+        super().__init__(path, ScoresInputError)
 
 
 def _shown(value: object, limit: int = 40) -> object:
