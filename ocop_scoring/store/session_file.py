@@ -49,6 +49,20 @@ _SESSION_KEYS = (
 )
 
 
+# A product's fields in a session file, after its id (the audit replay compares the same ones).
+PRODUCT_FIELDS = (
+    "name",
+    "sheet_id",
+    "product_code",
+    "producer",
+    "commune",
+    "province",
+    "dossier_notes",
+    "knockout",
+    "round",
+)
+
+
 def snapshot(conn: Connection, session_id: str) -> dict[str, Any]:
     """Read a session's tables into the document form (tokens left out)."""
     row = conn.execute(select(schema.sessions).where(schema.sessions.c.session_id == session_id)).mappings().first()
@@ -80,21 +94,7 @@ def snapshot(conn: Connection, session_id: str) -> dict[str, Any]:
             )
         ],
         "products": [
-            {
-                k: r[k]
-                for k in (
-                    "product_id",
-                    "name",
-                    "sheet_id",
-                    "product_code",
-                    "producer",
-                    "commune",
-                    "province",
-                    "dossier_notes",
-                    "knockout",
-                    "round",
-                )
-            }
+            {k: r[k] for k in ("product_id", *PRODUCT_FIELDS)}
             for r in conn.execute(
                 select(schema.products)
                 .where(schema.products.c.session_id == session_id)
@@ -194,18 +194,7 @@ def check(doc: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"member {mid}: table says {members.get(mid)}, the audit log says {replayed.members.get(mid)}"
             )
-    product_keys = (
-        "name",
-        "sheet_id",
-        "product_code",
-        "producer",
-        "commune",
-        "province",
-        "dossier_notes",
-        "knockout",
-        "round",
-    )
-    products = {p["product_id"]: {k: p[k] for k in product_keys} for p in doc["products"]}
+    products = {p["product_id"]: {k: p[k] for k in PRODUCT_FIELDS} for p in doc["products"]}
     for pid in sorted(set(products) | set(replayed.products)):
         if products.get(pid) != replayed.products.get(pid):
             problems.append(
