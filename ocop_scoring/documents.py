@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -550,28 +550,37 @@ def write_documents(
         ("de-nghi-5-sao", five_star_list(report)),
     ]
     products = list(report.src.state.products) if report.src.state else []
+
+    def filled() -> Iterator[tuple[Product, list[Worksheet]]]:
+        """Each product's filled sheets, built once for both formats; its workbook written first."""
+        for product in products:
+            sheets = product_sheets(report, product)
+            if sheets:
+                if "xlsx" in formats:
+                    xlsx.append(write_workbook(out / "phieu" / f"{product.product_id}.xlsx", sheets))
+                yield product, sheets
+
     if "xlsx" in formats:
         for name, ws in singles:
             xlsx.append(write_workbook(out / f"{name}.xlsx", [ws]))
-        for product in products:
-            sheets = product_sheets(report, product)
-            if sheets:
-                xlsx.append(write_workbook(out / "phieu" / f"{product.product_id}.xlsx", sheets))
     if "pdf" in formats:
-        pages: list[tuple[str, Path]] = [
-            (html_page([worksheet_html(ws)], name), out / f"{name}.pdf") for name, ws in singles
-        ]
         (out / "phieu").mkdir(exist_ok=True)
-        for product in products:
-            sheets = product_sheets(report, product)
-            if sheets:
+
+        def pages() -> Iterator[tuple[str, Path]]:  # one page's HTML at a time, not the whole session's
+            for name, ws in singles:
+                yield html_page([worksheet_html(ws)], name), out / f"{name}.pdf"
+            for product, sheets in filled():
                 page = html_page([worksheet_html(ws) for ws in sheets], product.product_id)
-                pages.append((page, out / "phieu" / f"{product.product_id}.pdf"))
-        pdf.extend(print_pdfs(pages))
+                yield page, out / "phieu" / f"{product.product_id}.pdf"
+
+        pdf.extend(print_pdfs(pages()))
+    else:
+        for _ in filled():
+            pass
     return Documents(tuple(xlsx), tuple(pdf))
 
 
-def print_pdfs(pages: Sequence[tuple[str, Path]]) -> list[Path]:
+def print_pdfs(pages: Iterable[tuple[str, Path]]) -> list[Path]:
     """Print ``(html, target)`` pages to PDF with one browser.
 
     Playwright's sync API refuses to start inside a running asyncio loop, which is exactly where

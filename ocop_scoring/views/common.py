@@ -17,7 +17,6 @@ Layer: views. Imports: ipywidgets, the store and the texts. Holds no rules.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import html
 import logging
@@ -26,6 +25,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -74,15 +74,23 @@ class StatusLine(ipw.HTML):
         self.kind, self.message, self.value = "", "", ""
 
 
+def local_time(stamp: str | None) -> str:
+    """A stored UTC time as the kernel's local time, ``14:32 20/06/2026``."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp
+    return moment.strftime("%H:%M %d/%m/%Y")
+
+
 def error_text(exc: BaseException, texts: Texts, lang: str) -> str:
     """A refusal in the page's language (``OcopError.key``), times in the kernel's local time;
     an error without a text keeps its own message."""
     params = dict(getattr(exc, "params", {}) or {})
     if isinstance(params.get("when"), str):
-        from datetime import datetime
-
-        with contextlib.suppress(ValueError):
-            params["when"] = datetime.fromisoformat(params["when"]).astimezone().strftime("%H:%M %d/%m/%Y")
+        params["when"] = local_time(params["when"])
     return texts.error(exc, lang, params)
 
 

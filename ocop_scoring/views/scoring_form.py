@@ -23,7 +23,6 @@ import html
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import ipywidgets as ipw
@@ -35,7 +34,7 @@ from ocop_scoring.model import Card, Criterion, Product, RuleSet, SessionState, 
 from ocop_scoring.scoring import CardResult, score_card
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
-from ocop_scoring.views.common import StatusLine, error_text, reports_errors
+from ocop_scoring.views.common import StatusLine, error_text, local_time, reports_errors
 from ocop_scoring.views.contract import (  # page-specific classes
     CONFIRM_BOX,
     ENTRY_INFO_PREFIX,
@@ -114,17 +113,6 @@ def tr(texts: Texts, key: str, lang: str, **values: Any) -> str:
     """A text of the texts files in ``lang``, with its ``{names}`` filled in."""
     template = texts.t(key, lang)
     return template.format(**values) if values else template
-
-
-def local_time(stamp: str | None) -> str:
-    """A stored UTC time as the kernel's local time, ``14:32 20/06/2026``."""
-    if not stamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp).astimezone()
-    except ValueError:
-        return stamp
-    return moment.strftime("%H:%M %d/%m/%Y")
 
 
 def describe_error(exc: OcopError, texts: Texts, lang: str) -> str:
