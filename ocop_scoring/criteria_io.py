@@ -14,6 +14,7 @@ import itertools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,14 @@ from ocop_scoring.errors import (
     verbatim,
 )
 from ocop_scoring.model import (
+    Amendment,
     Anomaly,
     Band,
     Case,
     Classification,
     Condition,
     Criterion,
+    KnockoutRule,
     Level,
     Option,
     Part,
@@ -216,6 +219,7 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
             "levels",
             "certificate_months",
             "rerating",
+            "amendments",
             "notes",
         ],
         "",
@@ -264,32 +268,30 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
         if bands and bands[0].min_total != 0:
             check.add(top, "bands[0].min_total", "0 (the lowest band starts at 0)", bands[0].min_total, "bands")
     levels: list[Level] = []
-    raw_levels = top.get("levels")
-    if not isinstance(raw_levels, list) or not raw_levels:
-        check.add(top, "levels", "a list of rating levels", _describe(raw_levels), "levels")
-    else:
-        for i, raw in enumerate(raw_levels):
-            lv = check.mapping(raw, top.line_of("levels"), f"levels[{i}]")
-            if lv is None:
-                continue
-            key = f"levels[{i}]"
-            code = check.code(lv, "code", key) or "?"
-            stars = lv.get("certifies_stars", [])
-            if not isinstance(stars, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in stars):
-                check.add(lv, f"{key}.certifies_stars", "a list of star levels", _describe(stars), "certifies_stars")
-                stars = []
-            fwd = lv.get("forwards_to")
-            fwd_total = _fraction(check, lv, "forwards_from_total", key) if fwd is not None else None
-            levels.append(
-                Level(
-                    code,
-                    check.text(lv, "name_vi", key) or code,
-                    check.text(lv, "name_en", key) or code,
-                    tuple(stars),
-                    str(fwd) if fwd is not None else None,
-                    fwd_total,
+    levels.extend(_levels(check, top, ""))
+    amendments: list[Amendment] = []
+    raw_amend = top.get("amendments")
+    if raw_amend is not None:
+        if not isinstance(raw_amend, list):
+            check.add(top, "amendments", "a list of amendments", _describe(raw_amend), "amendments")
+        else:
+            for i, raw in enumerate(raw_amend):
+                akey = f"amendments[{i}]"
+                am = check.mapping(raw, top.line_of("amendments"), akey)
+                if am is None:
+                    continue
+                check.known_keys(am, ("from", "decision_vi", "note_vi", "note_en", "levels"), akey)
+                start = _date_text(check, am, "from", akey)
+                amendments.append(
+                    Amendment(
+                        start or "",
+                        check.text(am, "decision_vi", akey) or "",
+                        check.text(am, "note_vi", akey) or "",
+                        check.text(am, "note_en", akey, required=False) or "",
+                        tuple(_levels(check, am, akey + ".")),
+                    )
                 )
-            )
+    if levels:
         codes = {lv.code for lv in levels}
         for i, lv in enumerate(levels):
             if lv.forwards_to is not None and lv.forwards_to not in codes:
@@ -326,6 +328,7 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
         parts=tuple(parts),
         bands=tuple(bands),
         levels=tuple(levels),
+        amendments=tuple(amendments),
         total_points=total,
         recognized_from_stars=recognized,
         minimum_star_levels=tuple(min_levels),
@@ -336,6 +339,77 @@ def _build_ruleset(check: _Checker, data: Any, path: Path) -> RuleSet | None:
         notes=check.texts(top, "notes", ""),
         sha256=file_sha256(path),
     )
+
+
+FORWARD_POLICIES = ("forward", "propose_at_star")
+
+
+def _levels(check: _Checker, top: LineDict, prefix: str) -> list[Level]:
+    """A ``levels`` list (of a rule set or of one of its amendments)."""
+    levels: list[Level] = []
+    raw_levels = top.get("levels")
+    if not isinstance(raw_levels, list) or not raw_levels:
+        check.add(top, f"{prefix}levels", "a list of rating levels", _describe(raw_levels), "levels")
+        return levels
+    for i, raw in enumerate(raw_levels):
+        lv = check.mapping(raw, top.line_of("levels"), f"{prefix}levels[{i}]")
+        if lv is None:
+            continue
+        key = f"{prefix}levels[{i}]"
+        check.known_keys(
+            lv,
+            (
+                "code",
+                "name_vi",
+                "name_en",
+                "certifies_stars",
+                "forwards_to",
+                "forwards_from_total",
+                "forward_when_minimums_unmet",
+            ),
+            key,
+        )
+        code = check.code(lv, "code", key) or "?"
+        stars = lv.get("certifies_stars", [])
+        if not isinstance(stars, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in stars):
+            check.add(lv, f"{key}.certifies_stars", "a list of star levels", _describe(stars), "certifies_stars")
+            stars = []
+        fwd = lv.get("forwards_to")
+        fwd_total = _fraction(check, lv, "forwards_from_total", key) if fwd is not None else None
+        policy = lv.get("forward_when_minimums_unmet", "forward")
+        if policy not in FORWARD_POLICIES:
+            check.add(
+                lv,
+                f"{key}.forward_when_minimums_unmet",
+                " or ".join(FORWARD_POLICIES),
+                _describe(policy),
+                "forward_when_minimums_unmet",
+            )
+            policy = "forward"
+        levels.append(
+            Level(
+                code,
+                check.text(lv, "name_vi", key) or code,
+                check.text(lv, "name_en", key) or code,
+                tuple(stars),
+                str(fwd) if fwd is not None else None,
+                fwd_total,
+                policy,
+            )
+        )
+    return levels
+
+
+def _date_text(check: _Checker, obj: LineDict, name: str, key: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) written in quotes."""
+    value = obj.get(name)
+    text = str(value) if isinstance(value, str | date) else None
+    try:
+        date.fromisoformat(text or "")
+    except ValueError:
+        check.add(obj, f"{key}.{name}", "a date YYYY-MM-DD in quotes", _describe(value), name)
+        return None
+    return text
 
 
 # --- sheets ----------------------------------------------------------------------------------------
@@ -422,6 +496,7 @@ class _SheetBuilder:
     codes: dict[str, int] = field(default_factory=dict)
     leaves: dict[str, Criterion] = field(default_factory=dict)
     conditions: list[tuple[str, Condition, int, str]] = field(default_factory=list)
+    rule_criteria: list[tuple[str, int, str]] = field(default_factory=list)
     star_levels: tuple[int, ...] = (3, 4, 5)
 
     def build(self, data: Any) -> Sheet | None:
@@ -444,10 +519,13 @@ class _SheetBuilder:
                 "heading_vi",
                 "classification",
                 "classification_line_vi",
+                "classification_line_en",
                 "source",
                 "notes",
                 "dossier_knockouts_vi",
+                "dossier_knockouts_en",
                 "star_note_vi",
+                "star_note_en",
                 "total_points",
                 "parts",
             ],
@@ -468,6 +546,9 @@ class _SheetBuilder:
         total = check.whole(top, "total_points", "", minimum=1)
         classification = self._classification(top)
         parts = self._parts(top, ruleset, total)
+        for code, line, key in self.rule_criteria:
+            if code not in self.leaves:
+                check.add(line, key, "scored criteria of this sheet", code)
         for code, cond, line, key in self.conditions:
             target = self.leaves.get(cond.criterion)
             if target is None or cond.criterion == code:
@@ -477,6 +558,8 @@ class _SheetBuilder:
                     "a scored criterion of this sheet other than itself",
                     cond.criterion,
                 )
+        dossier_vi = check.texts(top, "dossier_knockouts_vi", "")
+        dossier_en = self._parallel(top, "dossier_knockouts_en", "", dossier_vi)
         if check.problems or sid is None or rid is None or total is None:
             return None
         return Sheet(
@@ -490,10 +573,13 @@ class _SheetBuilder:
             heading_vi=check.text(top, "heading_vi", "", required=False),
             classification=classification,
             classification_line_vi=check.text(top, "classification_line_vi", "", required=False),
-            dossier_knockouts_vi=check.texts(top, "dossier_knockouts_vi", ""),
+            dossier_knockouts_vi=dossier_vi,
             star_note_vi=check.text(top, "star_note_vi", "", required=False),
             total_points=total,
             notes=check.texts(top, "notes", ""),
+            dossier_knockouts_en=dossier_en,
+            star_note_en=check.text(top, "star_note_en", "", required=False),
+            classification_line_en=check.text(top, "classification_line_en", "", required=False),
         )
 
     def _classification(self, top: LineDict) -> Classification | None:
@@ -512,9 +598,11 @@ class _SheetBuilder:
                 continue
             m = self.check.mapping(item, c.line_of(name), f"classification.{name}")
             if m is not None:
+                self.check.known_keys(m, ("code", "vi", "en"), f"classification.{name}")
                 pieces[name] = (
                     self.check.code(m, "code", f"classification.{name}") or "",
                     self.check.text(m, "vi", f"classification.{name}") or "",
+                    self.check.text(m, "en", f"classification.{name}", required=False),
                 )
         if "sector" not in pieces or "group" not in pieces:
             return None
@@ -527,6 +615,9 @@ class _SheetBuilder:
             sub[0] if sub else None,
             sub[1] if sub else None,
             self.check.text(c, "ministry_vi", "classification", required=False),
+            pieces["sector"][2],
+            pieces["group"][2],
+            sub[2] if sub else None,
         )
 
     def _parts(self, top: LineDict, ruleset: RuleSet | None, total: int | None) -> list[Part]:
@@ -611,8 +702,12 @@ class _SheetBuilder:
             "max_points",
             "options",
             "notes_vi",
+            "notes_en",
             "knockout_vi",
+            "knockout_en",
+            "knockout_rules",
             "cases",
+            "cases_en",
             "condition",
             "anomaly",
         ]
@@ -652,13 +747,18 @@ class _SheetBuilder:
         if "condition" in n:
             c = check.mapping(n.get("condition"), n.line_of("condition"), f"{key}.condition")
             if c is not None:
+                check.known_keys(c, ("criterion", "min_points", "note_vi", "note_en"), f"{key}.condition")
                 crit = check.code(c, "criterion", f"{key}.condition")
                 mp = check.whole(c, "min_points", f"{key}.condition", minimum=1)
                 note = check.text(c, "note_vi", f"{key}.condition") or ""
+                note_en = check.text(c, "note_en", f"{key}.condition", required=False) or ""
                 if crit is not None and mp is not None:
-                    condition = Condition(crit, mp, note)
+                    condition = Condition(crit, mp, note, note_en)
                     if code:
                         self.conditions.append((code, condition, c.line_of("criterion"), key))
+        notes_vi = check.texts(n, "notes_vi", key)
+        knockout_vi = check.texts(n, "knockout_vi", key)
+        knockout_rules = self._knockout_rules(n, key, code, knockout_vi)
         if code is None or mx is None:
             return None
         node = Criterion(
@@ -669,11 +769,14 @@ class _SheetBuilder:
             text_en=check.text(n, "text_en", key, required=False),
             options=tuple(options),
             children=tuple(c for c in children if c),
-            notes_vi=check.texts(n, "notes_vi", key),
-            knockout_vi=check.texts(n, "knockout_vi", key),
+            notes_vi=notes_vi,
+            knockout_vi=knockout_vi,
             cases=cases,
             condition=condition,
             anomaly=self._anomaly(n, key),
+            notes_en=self._parallel(n, "notes_en", key, notes_vi),
+            knockout_en=self._parallel(n, "knockout_en", key, knockout_vi),
+            knockout_rules=knockout_rules,
         )
         if node.is_leaf:
             self.leaves[code] = node
@@ -686,15 +789,92 @@ class _SheetBuilder:
         m = self.check.mapping(raw, n.line_of("cases"), f"{key}.cases")
         if m is None:
             return ()
+        english: dict[str, str] = {}
+        if n.get("cases_en") is not None:
+            e = self.check.mapping(n.get("cases_en"), n.line_of("cases_en"), f"{key}.cases_en")
+            if e is not None:
+                for code, text in e.items():
+                    if str(code) not in {str(k) for k in m}:
+                        self.check.add(
+                            e.line_of(code),
+                            f"{key}.cases_en.{code}",
+                            f"one of the cases {', '.join(map(str, m))}",
+                            code,
+                        )
+                    elif not isinstance(text, str) or not text.strip():
+                        self.check.add(e.line_of(code), f"{key}.cases_en.{code}", "a non-empty text", _describe(text))
+                    else:
+                        english[str(code)] = text.strip()
         out = []
         for code, text in m.items():
             if not isinstance(text, str) or not text.strip():
                 self.check.add(m.line_of(code), f"{key}.cases.{code}", "the case's printed text", _describe(text))
                 continue
-            out.append(Case(str(code), text.strip()))
+            out.append(Case(str(code), text.strip(), english.get(str(code))))
         if len(out) < 2:
             self.check.add(m, f"{key}.cases", "at least two cases", len(out))
         return tuple(out)
+
+    def _parallel(self, obj: LineDict, name: str, key: str, vi: tuple[str, ...]) -> tuple[str, ...]:
+        """An English list beside a Vietnamese one: absent, or the same length."""
+        en = self.check.texts(obj, name, key)
+        if en and len(en) != len(vi):
+            where = f"{key}.{name}" if key else name
+            self.check.add(obj, where, f"one English text per Vietnamese one ({len(vi)})", len(en), name)
+            return ()
+        return en
+
+    def _knockout_rules(
+        self, n: LineDict, key: str, code: str | None, knockout_vi: tuple[str, ...]
+    ) -> tuple[KnockoutRule, ...]:
+        """``knockout_rules``: one entry per printed knock-out note, saying how it is applied."""
+        raw = n.get("knockout_rules")
+        check = self.check
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            check.add(n, f"{key}.knockout_rules", "a list of rules", _describe(raw), "knockout_rules")
+            return ()
+        rules: list[KnockoutRule] = []
+        for i, item in enumerate(raw):
+            rkey = f"{key}.knockout_rules[{i}]"
+            r = check.mapping(item, n.line_of("knockout_rules"), rkey)
+            if r is None:
+                continue
+            check.known_keys(r, ("note", "decided_by", "criteria", "max_points"), rkey)
+            note = check.whole(r, "note", rkey, minimum=1)
+            if note is not None and note > len(knockout_vi):
+                check.add(
+                    r,
+                    f"{rkey}.note",
+                    f"the number of one of the criterion's {len(knockout_vi)} knock-out notes",
+                    note,
+                    "note",
+                )
+                note = None
+            decided = r.get("decided_by")
+            if decided not in ("ticks", "council"):
+                check.add(r, f"{rkey}.decided_by", "ticks or council", _describe(decided), "decided_by")
+                continue
+            criteria: tuple[str, ...] = ()
+            max_points = 0
+            if decided == "ticks":
+                raw_c = r.get("criteria", [code] if code else [])
+                if not isinstance(raw_c, list) or not raw_c or not all(isinstance(c, str) for c in raw_c):
+                    check.add(r, f"{rkey}.criteria", "a list of criterion codes (quoted)", _describe(raw_c), "criteria")
+                    continue
+                criteria = tuple(c.strip() for c in raw_c)
+                for c in criteria:
+                    self.rule_criteria.append(
+                        (c, r.line_of("criteria") if "criteria" in r else r.line_of("decided_by"), f"{rkey}.criteria")
+                    )
+                mp = check.whole(r, "max_points", rkey, required=False)
+                max_points = 0 if mp is None else mp
+            elif "criteria" in r or "max_points" in r:
+                check.add(r, rkey, "criteria and max_points only on a rule decided by ticks", verbatim("council"))
+            if note is not None:
+                rules.append(KnockoutRule(note - 1, decided, criteria, max_points))  # type: ignore[arg-type]
+        return tuple(rules)
 
     def _options(self, n: LineDict, key: str, mx: int | None, case_codes: set[str]) -> list[Option]:
         check = self.check
@@ -900,17 +1080,36 @@ def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
                 "min_points": n.condition.min_points,
                 "note_vi": n.condition.note_vi,
             }
+            if n.condition.note_en:
+                out["condition"]["note_en"] = n.condition.note_en
         if n.notes_vi:
             out["notes_vi"] = list(n.notes_vi)
+        if n.notes_en:
+            out["notes_en"] = list(n.notes_en)
         if n.knockout_vi:
             out["knockout_vi"] = list(n.knockout_vi)
+        if n.knockout_en:
+            out["knockout_en"] = list(n.knockout_en)
+        if n.knockout_rules:
+            out["knockout_rules"] = [knockout_rule(r) for r in n.knockout_rules]
         if n.cases:
             out["cases"] = {c.code: c.text_vi for c in n.cases}
+            if any(c.text_en for c in n.cases):
+                out["cases_en"] = {c.code: c.text_en for c in n.cases if c.text_en}
         if n.children:
             out[_CHILD_KEY[n.kind]] = [node(c) for c in n.children]
         else:
             out["options"] = [option(o) for o in n.options]
+        if n.anomaly:  # after the options, as in the sheet files
+            out["anomaly"] = out.pop("anomaly")
         return {k: v for k, v in out.items() if v is not None}
+
+    def knockout_rule(r: KnockoutRule) -> dict[str, Any]:
+        out: dict[str, Any] = {"note": r.note + 1, "decided_by": r.decided_by}
+        if r.decided_by == "ticks":
+            out["criteria"] = list(r.criteria)
+            out["max_points"] = r.max_points
+        return out
 
     def option(o: Option) -> dict[str, Any]:
         out: dict[str, Any] = {"points": o.points}
@@ -936,20 +1135,27 @@ def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
     }
     c = sheet.classification
     if c is not None:
+
+        def entry(code: str | None, vi: str | None, en: str | None) -> dict[str, Any]:
+            return {"code": code, "vi": vi, **({"en": en} if en else {})}
+
         cls: dict[str, Any] = {
-            "sector": {"code": c.sector_code, "vi": c.sector_vi},
-            "group": {"code": c.group_code, "vi": c.group_vi},
+            "sector": entry(c.sector_code, c.sector_vi, c.sector_en),
+            "group": entry(c.group_code, c.group_vi, c.group_en),
         }
         if c.subgroup_code:
-            cls["subgroup"] = {"code": c.subgroup_code, "vi": c.subgroup_vi}
+            cls["subgroup"] = entry(c.subgroup_code, c.subgroup_vi, c.subgroup_en)
         if c.ministry_vi:
             cls["ministry_vi"] = c.ministry_vi
         data["classification"] = cls
     data["classification_line_vi"] = sheet.classification_line_vi
+    data["classification_line_en"] = sheet.classification_line_en
     data["source"] = sheet.source
     data["notes"] = list(sheet.notes) or None
     data["dossier_knockouts_vi"] = list(sheet.dossier_knockouts_vi) or None
+    data["dossier_knockouts_en"] = list(sheet.dossier_knockouts_en) or None
     data["star_note_vi"] = sheet.star_note_vi
+    data["star_note_en"] = sheet.star_note_en
     data["total_points"] = sheet.total_points
     data["parts"] = [
         {

@@ -87,7 +87,7 @@ class Explanation:
     members: tuple[str, ...] = field(converter=tuple)
     criteria: tuple[str, ...] = field(converter=tuple)  # scored criteria, printed order
     criterion_parts: tuple[str, ...] = field(converter=tuple)  # part of each criterion
-    options: tuple[tuple[int, ...], ...] = field(converter=tuple)  # member x criterion; 0 = not ticked
+    options: tuple[tuple[int, ...], ...] = field(converter=tuple)  # member x criterion; -1 = blank, 0 = không đạt
     points: tuple[tuple[int, ...], ...] = field(converter=tuple)  # member x criterion, as counted
     steps: tuple[Step, ...] = field(converter=tuple)
 

@@ -36,17 +36,55 @@ class Anomaly:
     note_en: str = ""
 
 
+NOT_MET = 0  # option number of "không đạt": none of the printed options applies (0 points)
+NOT_MET_TEXT_VI = "Không đạt"
+NOT_MET_TEXT_EN = "Not met"
+
+
 @frozen
 class Option:
-    """One answer a member can tick for a scored criterion."""
+    """One answer a member can tick for a scored criterion.
 
-    number: int  # 1-based position in printed order (case a's options, then case b's)
+    Options are numbered from 1 in printed order. Number 0 (``NOT_MET``) is
+    "không đạt": the product reaches none of the printed options and gets 0
+    points. The printed sheet is a checklist, so every scored criterion
+    accepts it (Decision 26/2026, Phụ lục II); it is not a printed option.
+    """
+
+    number: int  # 1-based position in printed order (case a's options, then case b's); 0 = không đạt
     text_vi: str
     points: int
     text_en: str | None = None
     star: int | None = None  # the printed ***/****/***** marker: minimum for that star level
     case: str | None = None  # "a" / "b" for "Lựa chọn một trong hai trường hợp sau"
     anomaly: Anomaly | None = None
+
+    @property
+    def is_not_met(self) -> bool:
+        """Whether this is the "không đạt" choice rather than a printed option."""
+        return self.number == NOT_MET
+
+
+NOT_MET_OPTION = Option(NOT_MET, NOT_MET_TEXT_VI, 0, NOT_MET_TEXT_EN)
+
+
+@frozen
+class KnockoutRule:
+    """How a printed knock-out note of a criterion is applied.
+
+    ``decided_by``: ``"ticks"`` when the note names a condition the ticks
+    record (sheet 16: "Nếu được 0 điểm tại một trong các chỉ tiêu trên …"):
+    the rule is triggered by any member whose points on one of ``criteria``
+    are at most ``max_points``; ``"council"`` when it needs the council's
+    judgement (a copied product, imported raw materials): nothing is
+    triggered automatically. Either way the rejection itself stays the
+    council's decision: a triggered rule flags the product.
+    """
+
+    note: int  # 0-based index into the criterion's knockout_vi
+    decided_by: Literal["ticks", "council"]
+    criteria: tuple[str, ...] = field(default=(), converter=tuple)  # ticks: the criteria it reads
+    max_points: int = 0  # ticks: triggered at or below this many points
 
 
 @frozen
@@ -69,6 +107,7 @@ class Condition:
     criterion: str
     min_points: int
     note_vi: str
+    note_en: str = ""
 
 
 @frozen
@@ -91,6 +130,9 @@ class Criterion:
     cases: tuple[Case, ...] = field(default=(), converter=tuple)
     condition: Condition | None = None
     anomaly: Anomaly | None = None
+    notes_en: tuple[str, ...] = field(default=(), converter=tuple)
+    knockout_en: tuple[str, ...] = field(default=(), converter=tuple)
+    knockout_rules: tuple[KnockoutRule, ...] = field(default=(), converter=tuple)
 
     @property
     def is_leaf(self) -> bool:
@@ -98,15 +140,20 @@ class Criterion:
         return bool(self.options)
 
     def option(self, number: int) -> Option:
-        """Return option ``number`` (1-based).
+        """Return option ``number`` (1-based; 0 is "không đạt", worth 0 points).
 
         Raises:
             ScorecardError: If there is no such option.
         """
-        if isinstance(number, bool) or not 1 <= number <= len(self.options):
-            msg = f"criterion {self.code}: expected an option between 1 and {len(self.options)}, got {number!r}"
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= len(self.options):
+            msg = f"criterion {self.code}: expected an option between 0 and {len(self.options)}, got {number!r}"
             raise ScorecardError(msg)
-        return self.options[number - 1]
+        return NOT_MET_OPTION if number == NOT_MET else self.options[number - 1]
+
+    @property
+    def prints_zero_option(self) -> bool:
+        """Whether a printed option is worth 0 points (then "không đạt" needs no box of its own)."""
+        return any(o.points == 0 for o in self.options)
 
     def star_minimums(self) -> dict[int, int]:
         """Points required on this criterion for each marked star level."""
@@ -142,6 +189,9 @@ class Classification:
     subgroup_code: str | None = None
     subgroup_vi: str | None = None
     ministry_vi: str | None = None
+    sector_en: str | None = None
+    group_en: str | None = None
+    subgroup_en: str | None = None
 
     @property
     def path(self) -> str:
@@ -171,6 +221,9 @@ class Sheet:
     total_points: int = 100
     notes: tuple[str, ...] = field(default=(), converter=tuple)
     sha256: str = ""  # digest of the file it came from, for provenance and pinning
+    dossier_knockouts_en: tuple[str, ...] = field(default=(), converter=tuple)
+    star_note_en: str | None = None
+    classification_line_en: str | None = None
 
     @cached_property
     def leaves(self) -> tuple[Criterion, ...]:
@@ -232,6 +285,10 @@ class Sheet:
         out = [(s, leaf.code, pts) for leaf in self.leaves for s, pts in leaf.star_minimums().items()]
         return sorted(out, key=lambda t: t[0])
 
+    def knockout_rules(self) -> list[tuple[Criterion, KnockoutRule]]:
+        """Every knock-out rule with the criterion whose note it applies, in printed order."""
+        return [(node, rule) for node in self.nodes() for rule in node.knockout_rules]
+
     def anomalies(self) -> list[tuple[str, Anomaly]]:
         """Every recorded anomaly with the place it belongs to."""
         found: list[tuple[str, Anomaly]] = []
@@ -267,6 +324,21 @@ class Level:
     certifies_stars: tuple[int, ...] = field(converter=tuple)
     forwards_to: str | None = None
     forwards_from_total: Fraction | None = None
+    # A product at or above forwards_from_total whose minimums for the next level's star are not
+    # met: "forward" it by score anyway (Decision 26/2026, Điều 7.3 đ-e: "đạt từ 90 trở lên"), or
+    # "propose_at_star": keep it here and propose it at the star it reached. The law does not say.
+    forward_when_minimums_unmet: str = "forward"
+
+
+@frozen
+class Amendment:
+    """A later decision that changes a rule set's levels from a date (1489/2025 for 148/2023)."""
+
+    from_date: str  # ISO date
+    decision_vi: str
+    note_vi: str
+    note_en: str
+    levels: tuple[Level, ...] = field(converter=tuple)
 
 
 @frozen
@@ -282,6 +354,7 @@ class RuleSet:
     parts: tuple[tuple[str, int], ...] = field(converter=tuple)
     bands: tuple[Band, ...] = field(converter=tuple)
     levels: tuple[Level, ...] = field(converter=tuple)
+    amendments: tuple[Amendment, ...] = field(default=(), converter=tuple)
     total_points: int = 100
     recognized_from_stars: int = 3
     minimum_star_levels: tuple[int, ...] = field(default=(3, 4, 5), converter=tuple)
@@ -307,18 +380,36 @@ class RuleSet:
                 chosen = band
         return chosen
 
-    def level(self, code: str) -> Level:
-        """Return the rating level called ``code``.
+    def amendment_on(self, on: str | None) -> Amendment | None:
+        """The latest amendment in force on the ISO date ``on`` (None: no date, no amendment)."""
+        found = None
+        for amendment in self.amendments:
+            if on and amendment.from_date <= on:
+                found = amendment
+        return found
+
+    def levels_on(self, on: str | None = None) -> tuple[Level, ...]:
+        """The rating levels in force on the ISO date ``on`` (the decision's own without a date)."""
+        amendment = self.amendment_on(on)
+        return amendment.levels if amendment else self.levels
+
+    def level(self, code: str, on: str | None = None) -> Level:
+        """Return the rating level called ``code`` (as in force on ``on``).
 
         Raises:
             SettingsError: If the rule set has no such level.
         """
-        for level in self.levels:
+        levels = self.levels_on(on)
+        for level in levels:
             if level.code == code:
                 return level
-        known = ", ".join(lv.code for lv in self.levels)
+        known = ", ".join(lv.code for lv in levels)
         msg = f"rule set {self.ruleset_id} has no level {code!r}; expected one of {known}"
         raise SettingsError(msg)
+
+    def first_level_on(self, on: str | None = None) -> Level:
+        """The level that rates first on ``on`` (the council the toolkit serves by default)."""
+        return self.levels_on(on)[0]
 
     @property
     def first_level(self) -> Level:
@@ -338,6 +429,7 @@ class CouncilRules:
     spread_threshold: int = 10
     spread_strict: bool = True  # True: spread > threshold; False: spread >= threshold
     level: str | None = None  # the council's rating level; None: the rule set's first level
+    on: str | None = None  # ISO date the council sits (a rule set's amendments apply from their date)
 
     def __attrs_post_init__(self) -> None:
         if self.minimum_rule not in MINIMUM_RULES:

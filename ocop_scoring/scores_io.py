@@ -24,7 +24,7 @@ import numpy as np
 
 from ocop_scoring.errors import Problem, ProblemCollector, ScoresInputError, verbatim
 from ocop_scoring.model import Rejection, Scorecard, Sheet
-from ocop_scoring.scoring import CardSet, SheetCards, check_options, plan_sheet
+from ocop_scoring.scoring import NOT_TICKED, CardSet, SheetCards, check_options, plan_sheet
 
 COLUMNS = ("product_id", "sheet_id", "member_id", "criterion", "option")
 MAX_PROBLEMS = 200
@@ -214,7 +214,7 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
         if option_value[code] < 0 and value.strip():
             bad = np.nonzero(option_col.codes == code)[0]
             problems.add_rows(
-                line_of(bad), "option", "a whole number (the option's position on the sheet, from 1)", value
+                line_of(bad), "option", "a whole number (the option's position on the sheet, from 1; 0 for không đạt)", value
             )
     row_option = option_value[option_col.codes] if len(option_value) else np.zeros(rows, dtype=np.int16)
     # A product is scored on one sheet only.
@@ -266,7 +266,7 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
         opt = row_option[rows_s]
         safe_leaf = np.where(unknown, 0, leaf)
         width = plan.valid_table.shape[1]
-        in_range = (opt >= 1) & (opt < width)
+        in_range = (opt >= 0) & (opt < width)
         valid = np.zeros(len(rows_s), dtype=bool)
         valid[in_range] = plan.valid_table[safe_leaf[in_range], opt[in_range]]
         bad_opt = ~valid & ~unknown & (opt >= 0)
@@ -281,7 +281,7 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
                 problems.add_rows(
                     line_of(here),
                     "option",
-                    f"an option between 1 and {count} for criterion {plan.codes[lf]} of {sheet.sheet_id}",
+                    f"an option between 0 (không đạt) and {count} for criterion {plan.codes[lf]} of {sheet.sheet_id}",
                     op,
                 )
         # cards: one per (product, member), ordered by product then member
@@ -317,7 +317,7 @@ def _build(columns: dict[str, _Column], lines: np.ndarray | None, sheets: Mappin
                     )
                 else:
                     seen[cell] = row
-        options = np.zeros((n_cards, leaves), dtype=np.int16)
+        options = np.full((n_cards, leaves), NOT_TICKED, dtype=np.int16)
         options[card[ok_rows], leaf[ok_rows]] = opt[ok_rows]
         points, card_problems = check_options(plan, options)
         if card_problems:

@@ -29,9 +29,10 @@ from attrs import field, frozen
 
 from ocop_scoring.errors import ScorecardError, UnknownSheetError
 from ocop_scoring.explain import Explanation, Step, round_half_up
-from ocop_scoring.model import Band, CouncilRules, Rejection, RuleSet, Scorecard, SessionState, Sheet
+from ocop_scoring.model import NOT_MET, Band, CouncilRules, Level, Rejection, RuleSet, Scorecard, SessionState, Sheet
 
-RANK_KEYS = ("total", "C", "A", "B")  # exact mean, then mean Part C, A, B; all descending
+RANK_KEYS = ("total", "C", "A", "B")
+NOT_TICKED = -1  # in the option arrays: the member left the criterion blank (0 is "không đạt")  # exact mean, then mean Part C, A, B; all descending
 
 
 # --- compiled sheets ---------------------------------------------------------------------------------
@@ -45,8 +46,8 @@ class SheetPlan:
     codes: tuple[str, ...]  # scored criteria in printed order
     index: Mapping[str, int]  # code -> column
     option_count: np.ndarray  # int16 per leaf
-    points_table: np.ndarray  # int16 (leaves x max_options+1); column 0 = not ticked = 0 points
-    valid_table: np.ndarray  # bool (leaves x max_options+1)
+    points_table: np.ndarray  # int16 (leaves x max_options+1); column 0 = "không đạt" = 0 points
+    valid_table: np.ndarray  # bool (leaves x max_options+1); column 0 is valid on every leaf
     part_codes: tuple[str, ...]
     part_slices: tuple[tuple[int, int], ...]  # contiguous columns of each part
     conditions: tuple[tuple[int, int, int], ...]  # (leaf, condition leaf, min points)
@@ -54,6 +55,7 @@ class SheetPlan:
     req_leaves: np.ndarray  # the leaf of each requirement
     req_points: np.ndarray  # the points each requirement needs
     req_by_star: Mapping[int, list[int]]  # star level -> its requirements (indices)
+    knockouts: tuple[tuple[str, int, np.ndarray, int], ...] = ()  # tick rules: (criterion, note, leaves, max points)
 
     @property
     def leaf_parts(self) -> tuple[str, ...]:
@@ -73,6 +75,7 @@ def plan_sheet(sheet: Sheet) -> SheetPlan:
     width = max(len(leaf.options) for leaf in leaves) + 1
     table = np.zeros((len(leaves), width), dtype=np.int16)
     valid = np.zeros((len(leaves), width), dtype=bool)
+    valid[:, NOT_MET] = True  # "không đạt": none of the printed options applies, 0 points
     for i, leaf in enumerate(leaves):
         for option in leaf.options:
             table[i, option.number] = option.points
@@ -108,6 +111,11 @@ def plan_sheet(sheet: Sheet) -> SheetPlan:
             star: [r for r, (s, _, _) in enumerate(requirements) if s == star]
             for star in {s for s, _, _ in requirements}
         },
+        knockouts=tuple(
+            (node.code, rule.note, np.array([index[c] for c in rule.criteria], dtype=np.intp), rule.max_points)
+            for node, rule in sheet.knockout_rules()
+            if rule.decided_by == "ticks" and all(c in index for c in rule.criteria)
+        ),
     )
 
 
@@ -119,7 +127,8 @@ class SheetCards:
     """The scorecards of one sheet: one row per (product, member), one column per scored criterion.
 
     ``card_product`` is non-decreasing (cards grouped by product); ``options``
-    holds the option numbers ticked (0 = not ticked), ``points`` their points.
+    holds the option numbers ticked (``NOT_TICKED`` = -1 = left blank, 0 =
+    "không đạt"), ``points`` their points.
     """
 
     sheet_id: str
@@ -164,7 +173,7 @@ def check_options(plan: SheetPlan, options: np.ndarray) -> tuple[np.ndarray, lis
 
     Args:
         plan: The compiled sheet.
-        options: int (cards x leaves) option numbers; 0 = not ticked.
+        options: int (cards x leaves) option numbers; ``NOT_TICKED`` (-1) = left blank, 0 = "không đạt".
 
     Returns:
         The points (int16, cards x leaves) and the defects as (card, leaf, kind)
@@ -176,7 +185,7 @@ def check_options(plan: SheetPlan, options: np.ndarray) -> tuple[np.ndarray, lis
     cols = np.arange(leaves)
     in_range = (options >= 0) & (options < width)
     valid = plan.valid_table[cols, safe] & in_range
-    ticked = options != 0
+    ticked = options != NOT_TICKED
     bad_option = ticked & ~valid
     points = plan.points_table[cols, safe]
     points[bad_option] = 0
@@ -231,7 +240,7 @@ def build_card_set(
             for mid in sorted(by_sheet[sheet_id][pid]):
                 card = by_sheet[sheet_id][pid][mid]
                 rows.append((p, members.setdefault(mid, len(members)), dict(card.choices), card))
-        options = np.zeros((len(rows), len(plan.codes)), dtype=np.int16)
+        options = np.full((len(rows), len(plan.codes)), NOT_TICKED, dtype=np.int16)
         for r, (_, _, choices, card) in enumerate(rows):
             for code, number in choices.items():
                 col = plan.index.get(code)
@@ -243,11 +252,11 @@ def build_card_set(
                 if (
                     isinstance(number, bool)
                     or not isinstance(number, int)
-                    or not 1 <= number <= int(plan.option_count[col])
+                    or not NOT_MET <= number <= int(plan.option_count[col])
                 ):
                     errors.append(
                         f"product {card.product_id}, member {card.member_id}, criterion {code}: expected an option "
-                        f"between 1 and {int(plan.option_count[col])}, got {number!r}"
+                        f"between 0 (không đạt) and {int(plan.option_count[col])}, got {number!r}"
                     )
                     continue
                 options[r, col] = number
@@ -308,7 +317,7 @@ def score_card(sheet: Sheet, choices: Mapping[str, int], ruleset: RuleSet | None
     points: dict[str, int] = {}
     for code, number in choices.items():
         leaf = sheet.leaf(code)
-        if number:
+        if number is not None:
             points[code] = leaf.option(number).points
     counted = dict(points)
     not_counted: list[str] = []
@@ -359,6 +368,26 @@ class UnmetMinimum:
 
 
 @frozen
+class KnockoutFlag:
+    """A knock-out rule decided by ticks that the cards trigger (the council still decides the rejection)."""
+
+    criterion: str  # the criterion whose printed note it is
+    note: int  # 0-based index of the note in that criterion's knockout_vi
+    members: tuple[str, ...]  # the members whose ticks trigger it
+
+
+OUTCOMES = (
+    "not_recognised",
+    "propose_recognition",
+    "forward_to_ministry",
+    "rejected",
+    "propose_5_star",
+    "below_5_star",
+    "forward_to_province",
+)
+
+
+@frozen
 class ProductResult:
     """The council's result for one product, with its explanation."""
 
@@ -383,6 +412,8 @@ class ProductResult:
     overall_rank: int | None
     tied_with: tuple[str, ...]
     _council: CouncilResult = field(repr=False, eq=False)
+    outcome: str = "not_recognised"  # one of OUTCOMES: what the council proposes for the product
+    knockout_triggered: tuple[KnockoutFlag, ...] = ()
 
     @property
     def mean_text(self) -> str:
@@ -425,6 +456,10 @@ class ProductResult:
             "rank": self.rank,
             "overall_rank": self.overall_rank,
             "tied_with": list(self.tied_with),
+            "outcome": self.outcome,
+            "knockout_triggered": [
+                {"criterion": k.criterion, "members": list(k.members)} for k in self.knockout_triggered
+            ],
         }
 
 
@@ -455,6 +490,8 @@ class _Block:
     flagged: np.ndarray
     forwarded: np.ndarray
     offset: int  # index of the block's first product in the global arrays
+    outcome: np.ndarray | None = None  # int8 index into OUTCOMES per product
+    knockout_hits: tuple[tuple[int, np.ndarray], ...] = ()  # (tick rule of plan.knockouts, bool per card)
 
 
 class CouncilResult:
@@ -477,7 +514,7 @@ class CouncilResult:
         self._rank = rank
         self._overall = overall_rank
         self._rejections = dict(rejections)
-        self.level = ruleset.level(rules.level) if rules.level else ruleset.first_level
+        self.level = ruleset.level(rules.level, rules.on) if rules.level else ruleset.first_level_on(rules.on)
 
     @property
     def blocks(self) -> list[_Block]:
@@ -524,11 +561,8 @@ class CouncilResult:
         g = block.offset + p
         rejected = bool(block.rejected[p])
         stars = int(block.stars[p])
-        certified = (
-            self.level.code
-            if (not rejected and stars in self.level.certifies_stars and not block.forwarded[p])
-            else None
-        )
+        outcome = OUTCOMES[int(block.outcome[p])]
+        certified = self.level.code if outcome in ("propose_recognition", "propose_5_star") else None
         return ProductResult(
             product_id=product_id,
             sheet_id=block.plan.sheet.sheet_id,
@@ -544,7 +578,7 @@ class CouncilResult:
             unmet_minimums=tuple(self._unmet(block, p)),
             spread=int(block.tmax[p] - block.tmin[p]),
             needs_discussion=bool(block.flagged[p]),
-            recognized=(not rejected) and stars >= self.ruleset.recognized_from_stars,
+            recognized=certified is not None and stars >= self.ruleset.recognized_from_stars,
             rejected=rejected,
             rejection_reason=self._rejections.get(product_id),
             certified_by=certified,
@@ -553,7 +587,19 @@ class CouncilResult:
             overall_rank=None if self._overall[g] < 0 else int(self._overall[g]),
             tied_with=self._ties(g),
             council=self,
+            outcome=outcome,
+            knockout_triggered=self._knockouts(block, a, z),
         )
+
+    def _knockouts(self, block: _Block, a: int, z: int) -> tuple[KnockoutFlag, ...]:
+        flags = []
+        for r, hit in block.knockout_hits:
+            rows = np.nonzero(hit[a:z])[0]
+            if len(rows):
+                criterion, note, _, _ = block.plan.knockouts[r]
+                members = tuple(self.member_ids[int(block.cards.card_member[a + i])] for i in rows)
+                flags.append(KnockoutFlag(criterion, note, members))
+        return tuple(flags)
 
     def _unmet(self, block: _Block, p: int) -> Iterator[UnmetMinimum]:
         n = int(block.n[p])
@@ -855,7 +901,7 @@ def score_council(
         Every product's result, with the arrays its explanation is read from.
     """
     rules = rules or CouncilRules()
-    level = ruleset.level(rules.level) if rules.level else ruleset.first_level
+    level = ruleset.level(rules.level, rules.on) if rules.level else ruleset.first_level_on(rules.on)
     rejected_reason = {r.product_id: r.reason for r in rejections}
     blocks: list[_Block] = []
     offset = 0
@@ -865,9 +911,7 @@ def score_council(
         except KeyError:
             raise UnknownSheetError(cards_block.sheet_id, sorted(sheets)) from None
         plan = plan_sheet(sheet)
-        blocks.append(
-            _score_block(plan, cards_block, ruleset, rules, level.forwards_from_total, rejected_reason, offset)
-        )
+        blocks.append(_score_block(plan, cards_block, ruleset, rules, level, rejected_reason, offset))
         offset += len(cards_block.product_ids)
     rank, overall = _rank(blocks, offset)
     return CouncilResult(ruleset, rules, cards.member_ids, blocks, rank, overall, rejected_reason)
@@ -878,7 +922,7 @@ def _score_block(
     cards: SheetCards,
     ruleset: RuleSet,
     rules: CouncilRules,
-    forward_total: Fraction | None,
+    level: Level,
     rejected_reason: Mapping[str, str],
     offset: int,
 ) -> _Block:
@@ -941,11 +985,21 @@ def _score_block(
     stars[rejected] = 0
     spread = tmax - tmin
     flagged = spread > rules.spread_threshold if rules.spread_strict else spread >= rules.spread_threshold
+    forward_total = level.forwards_from_total
     if forward_total is not None:
         forwarded = total_sum * forward_total.denominator >= forward_total.numerator * n
         forwarded &= ~rejected
+        if level.forward_when_minimums_unmet == "propose_at_star":
+            # forward only what reaches the band's star after its minimums; the rest is proposed here
+            forwarded &= stars >= band_stars
     else:
         forwarded = np.zeros(product_count, dtype=bool)
+    outcome = _outcomes(level, ruleset, stars, rejected, forwarded)
+    knockout_hits = []
+    for r, (_, _, leaves, max_points) in enumerate(plan.knockouts):
+        hit = ((cards.points[:, leaves] <= max_points) & (cards.options[:, leaves] != NOT_TICKED)).any(axis=1)
+        if hit.any():
+            knockout_hits.append((r, hit))
     return _Block(
         plan,
         cards,
@@ -970,7 +1024,32 @@ def _score_block(
         flagged,
         forwarded,
         offset,
+        outcome,
+        tuple(knockout_hits),
     )
+
+
+def _outcomes(
+    level: Level, ruleset: RuleSet, stars: np.ndarray, rejected: np.ndarray, forwarded: np.ndarray
+) -> np.ndarray:
+    """What the council proposes for each product (an index into ``OUTCOMES``).
+
+    A council that certifies 5★ (the central council) proposes 5★ or finds the product below it;
+    a provincial council forwards products at or above its threshold (to the Ministry, Điều 7.3)
+    and proposes the stars it certifies (3★, 4★) for recognition by the Chủ tịch UBND tỉnh.
+    """
+    code = OUTCOMES.index
+    out = np.full(len(stars), code("not_recognised"), dtype=np.int8)
+    certifiable = np.isin(stars, np.array(level.certifies_stars or [-1])) & (stars >= ruleset.recognized_from_stars)
+    if level.forwards_to is None and 5 in level.certifies_stars:
+        out[:] = code("below_5_star")
+        out[certifiable] = code("propose_5_star")
+    else:
+        out[certifiable] = code("propose_recognition")
+        forward = "forward_to_ministry" if level.forwards_to == "central" else f"forward_to_{level.forwards_to}"
+        out[forwarded] = code(forward) if forward in OUTCOMES else code("not_recognised")
+    out[rejected] = code("rejected")
+    return out
 
 
 def _rank(blocks: Sequence[_Block], count: int) -> tuple[np.ndarray, np.ndarray]:

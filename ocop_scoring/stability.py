@@ -26,8 +26,8 @@ from statistics import median
 
 import numpy as np
 
-from ocop_scoring.model import CouncilRules
-from ocop_scoring.scoring import CouncilResult, SheetCards, _score_block, score_council
+from ocop_scoring.model import NOT_MET, CouncilRules, Criterion
+from ocop_scoring.scoring import NOT_TICKED, CouncilResult, SheetCards, _score_block, score_council
 from ocop_scoring.texts import load_texts
 
 
@@ -106,15 +106,13 @@ def stability(result: CouncilResult) -> dict[str, Stability]:
                 row = a + i
                 for j, code in enumerate(plan.codes):
                     current = int(cards.options[row, j])
-                    if current == 0:
-                        continue  # not ticked (5.2 left blank without a story)
+                    if current == NOT_TICKED:
+                        continue  # left blank (5.2 without a story)
                     leaf = plan.sheet.leaves[j]
-                    case = leaf.options[current - 1].case
                     for direction in (-1, 1):
-                        new = current + direction
-                        if not 1 <= new <= len(leaf.options) or leaf.options[new - 1].case != case:
-                            continue
-                        variants.add(pid, ("step", i, code, direction, new), rows, (i, j, new))
+                        new = _step(leaf, current, direction)
+                        if new is not None:
+                            variants.add(pid, ("step", i, code, direction, new), rows, (i, j, new))
         stars = variants.score(plan, cards, ruleset, rules, result)
         position = {pid: p for p, pid in enumerate(cards.product_ids)}
         by_product: dict[str, dict[str, list[object]]] = {}
@@ -145,6 +143,25 @@ def stability(result: CouncilResult) -> dict[str, Stability]:
             steps = sorted(found["steps"], key=lambda s: (s.member_id, plan.codes.index(s.criterion), s.direction))  # type: ignore[union-attr,attr-defined]
             out[pid] = Stability(pid, r.stars, False, tuple(found["without"]), tuple(aggregations), tuple(steps))  # type: ignore[arg-type]
     return out
+
+
+def _step(leaf: Criterion, current: int, direction: int) -> int | None:
+    """The option one step up or down from ``current`` on the printed list, or None.
+
+    "Không đạt" (0) sits just below the first printed option when no printed
+    option is worth 0 points (there it is the same as that option, so no step
+    goes to it); a step never crosses from one case (a/b) to the other.
+    """
+    count = len(leaf.options)
+    lowest = 1 if leaf.prints_zero_option else NOT_MET
+    new = current + direction
+    if not lowest <= new <= count:
+        return None
+    if NOT_MET in (current, new):
+        return new
+    if leaf.options[new - 1].case != leaf.options[current - 1].case:
+        return None
+    return new
 
 
 class _Variants:
@@ -189,7 +206,7 @@ class _Variants:
             points,
         )
         level = result.level
-        block = _score_block(plan, variant_cards, ruleset, rules, level.forwards_from_total, {}, 0)  # type: ignore[arg-type]
+        block = _score_block(plan, variant_cards, ruleset, rules, level, {}, 0)  # type: ignore[arg-type]
         return [int(s) for s in block.stars]
 
 

@@ -434,7 +434,7 @@ def test_option_out_of_range_and_unknown_criterion(library):
         build_card_set([card], library.sheets)
 
     text = str(excinfo.value)
-    assert "criterion 1.1: expected an option between 1 and 3, got 4" in text
+    assert "criterion 1.1: expected an option between 0 (không đạt) and 3, got 4" in text
     assert "sheet qd26-2026-01 has no scored criterion '9.9'" in text
 
 
@@ -466,7 +466,7 @@ def test_score_card_running_totals(library, qd26):
 
 def test_score_card_rejects_wrong_option(library):
     """A tick out of range is refused with the criterion and the allowed range."""
-    with pytest.raises(ScorecardError, match=r"criterion 1\.1: expected an option between 1 and 3, got 5"):
+    with pytest.raises(ScorecardError, match=r"criterion 1\.1: expected an option between 0 and 3, got 5"):
         score_card(library.sheet("qd26-2026-01"), {"1.1": 5})
 
 

@@ -124,7 +124,7 @@ def _from_csv(path: Path, sheets: Mapping[str, Any]) -> list[tuple[str, str, str
     for block in cards.blocks:
         codes = [leaf.code for leaf in sheets[block.sheet_id].leaves]
         for i in range(block.card_count):
-            choices = {code: int(block.options[i, j]) for j, code in enumerate(codes) if block.options[i, j]}
+            choices = {code: int(block.options[i, j]) for j, code in enumerate(codes) if block.options[i, j] >= 0}
             out.append(
                 (
                     block.product_ids[int(block.card_product[i])],
