@@ -901,7 +901,9 @@ class _SheetBuilder:
                     check.add(
                         o,
                         f"{okey}.star",
-                        f"one of the star levels {', '.join(map(str, self.star_levels))}",
+                        f"one of the star levels {', '.join(map(str, self.star_levels))}"
+                        if self.star_levels
+                        else "no star marker (the rule set claims no star minimums)",
                         star,
                         "star",
                     )

@@ -42,18 +42,20 @@ from ocop_scoring.criteria_io import default_criteria_dir, dump_sheet, load_rule
 from ocop_scoring.errors import CriteriaSheetError, OcopError, Problem, verbatim
 from ocop_scoring.explain import round_half_up
 from ocop_scoring.model import (
+    NOT_MET,
     Anomaly,
     Case,
     Classification,
     Condition,
     Criterion,
+    KnockoutRule,
     Option,
     Part,
     RuleSet,
     SessionState,
     Sheet,
 )
-from ocop_scoring.scoring import CouncilResult, check_options, plan_sheet, score_card, score_session
+from ocop_scoring.scoring import NOT_TICKED, CouncilResult, check_options, plan_sheet, score_card, score_session
 from ocop_scoring.texts import Texts
 
 VERSION_SEPARATOR = "--"
@@ -737,8 +739,9 @@ def load_version(path: Path | str, rulesets: Mapping[str, RuleSet] | None = None
 
 # --- XLSX -------------------------------------------------------------------------------------------
 
-XLSX_FORMAT = "ocop-criteria-xlsx/1"
-XLSX_COLUMNS = ("kind", "code", "option", "text_vi", "text_en", "points", "star", "case", "notes")
+XLSX_FORMAT = "ocop-criteria-xlsx/2"
+XLSX_FORMATS_READ = ("ocop-criteria-xlsx/1", XLSX_FORMAT)  # /1 had no notes_en column nor English meta keys
+XLSX_COLUMNS = ("kind", "code", "option", "text_vi", "text_en", "points", "star", "case", "notes", "notes_en")
 XLSX_CRITERIA = "criteria"
 XLSX_META = "sheet"
 XLSX_MAX_BYTES = 5 * 1024 * 1024
@@ -754,6 +757,7 @@ XLSX_KINDS = (
     "case",
     "condition",
     "knockout",
+    "knockout_rule",
     "anomaly",
 )
 _NODE_KINDS = ("group", "criterion", "sub_criterion")
@@ -774,7 +778,11 @@ _FIELD_COLUMN = {
     "criterion": "code",
     "options": "option",
     "notes_vi": "notes",
+    "notes_en": "notes_en",
     "printed": "notes",
+    "decided_by": "text_vi",
+    "criteria": "code",
+    "note": "option",
 }
 _META_KEYS = (
     "format",
@@ -791,14 +799,20 @@ _META_KEYS = (
     "classification.subgroup.code",
     "classification.subgroup.vi",
     "classification.ministry_vi",
+    "classification.sector.en",
+    "classification.group.en",
+    "classification.subgroup.en",
     "classification_line_vi",
+    "classification_line_en",
     "source",
     "star_note_vi",
+    "star_note_en",
     "total_points",
     "note",
     "dossier_knockout_vi",
+    "dossier_knockout_en",
 )
-_META_REPEATED = ("note", "dossier_knockout_vi")
+_META_REPEATED = ("note", "dossier_knockout_vi", "dossier_knockout_en")
 
 
 def _xlsx_rows(sheet: Sheet) -> Iterator[dict[str, Any]]:
@@ -814,6 +828,7 @@ def _xlsx_rows(sheet: Sheet) -> Iterator[dict[str, Any]]:
             "text_en": n.text_en,
             "points": n.max_points,
             "notes": "\n".join(n.notes_vi) or None,
+            "notes_en": "\n".join(n.notes_en) or None,
         }
         yield from anomaly(n.anomaly)
         if n.condition is not None:
@@ -822,11 +837,20 @@ def _xlsx_rows(sheet: Sheet) -> Iterator[dict[str, Any]]:
                 "code": n.condition.criterion,
                 "points": n.condition.min_points,
                 "text_vi": n.condition.note_vi,
+                "text_en": n.condition.note_en or None,
             }
         for c in n.cases:
             yield {"kind": "case", "code": c.code, "text_vi": c.text_vi, "text_en": c.text_en}
-        for k in n.knockout_vi:
-            yield {"kind": "knockout", "text_vi": k}
+        for i, k in enumerate(n.knockout_vi):
+            yield {"kind": "knockout", "text_vi": k, "text_en": n.knockout_en[i] if i < len(n.knockout_en) else None}
+        for rule in n.knockout_rules:
+            yield {
+                "kind": "knockout_rule",
+                "option": rule.note + 1,
+                "text_vi": rule.decided_by,
+                "code": ", ".join(rule.criteria) or None,
+                "points": rule.max_points if rule.decided_by == "ticks" else None,
+            }
         for o in n.options:
             yield {
                 "kind": "option",
@@ -875,15 +899,21 @@ def _meta_rows(sheet: Sheet) -> list[tuple[str, Any]]:
             ("classification.subgroup.code", c.subgroup_code),
             ("classification.subgroup.vi", c.subgroup_vi),
             ("classification.ministry_vi", c.ministry_vi),
+            ("classification.sector.en", c.sector_en),
+            ("classification.group.en", c.group_en),
+            ("classification.subgroup.en", c.subgroup_en),
         ]
     rows += [
         ("classification_line_vi", sheet.classification_line_vi),
+        ("classification_line_en", sheet.classification_line_en),
         ("source", sheet.source),
         ("star_note_vi", sheet.star_note_vi),
+        ("star_note_en", sheet.star_note_en),
         ("total_points", sheet.total_points),
     ]
     rows += [("note", n) for n in sheet.notes]
     rows += [("dossier_knockout_vi", k) for k in sheet.dossier_knockouts_vi]
+    rows += [("dossier_knockout_en", k) for k in sheet.dossier_knockouts_en]
     return [(k, v) for k, v in rows if v is not None]
 
 
@@ -911,7 +941,7 @@ def sheet_to_xlsx(sheet: Sheet) -> bytes:
         cell.fill = fills["header"]
         cell.border = border
     widths = {"kind": 13, "code": 9, "option": 7, "text_vi": 70, "text_en": 50, "points": 8, "star": 6, "case": 6}
-    for name, width in {**widths, "notes": 40}.items():
+    for name, width in {**widths, "notes": 40, "notes_en": 40}.items():
         ws.column_dimensions[_COL[name]].width = width
     ws.freeze_panes = "A2"
     for r, row in enumerate(_xlsx_rows(sheet), start=2):
@@ -921,7 +951,7 @@ def sheet_to_xlsx(sheet: Sheet) -> bytes:
             cell = ws.cell(row=r, column=i)
             _put(cell, value)
             cell.border = border
-            cell.alignment = wrap if name in ("text_vi", "text_en", "notes") else top
+            cell.alignment = wrap if name in ("text_vi", "text_en", "notes", "notes_en") else top
             if kind in fills:
                 cell.fill = fills[kind]
             if kind in ("part", "group", "criterion", "sub_criterion"):
@@ -1191,7 +1221,7 @@ class _XlsxBuilder:
                 continue
             values[key] = got
             self.meta_rows[key] = r
-        if values.get("format") != XLSX_FORMAT:
+        if values.get("format") not in XLSX_FORMATS_READ:
             row = self.meta_rows.get("format")
             cells.add(
                 row,
@@ -1220,6 +1250,9 @@ class _XlsxBuilder:
                 values.get("classification.subgroup.code"),
                 values.get("classification.subgroup.vi"),
                 values.get("classification.ministry_vi"),
+                values.get("classification.sector.en"),
+                values.get("classification.group.en"),
+                values.get("classification.subgroup.en"),
             )
 
         def build(parts: tuple[Part, ...]) -> Sheet:
@@ -1238,6 +1271,9 @@ class _XlsxBuilder:
                 star_note_vi=values.get("star_note_vi"),
                 total_points=values["total_points"],
                 notes=tuple(repeated["note"]),
+                dossier_knockouts_en=tuple(repeated["dossier_knockout_en"]),
+                star_note_en=values.get("star_note_en"),
+                classification_line_en=values.get("classification_line_en"),
             )
 
         return build
@@ -1246,6 +1282,8 @@ class _XlsxBuilder:
         """Read worksheet ``criteria`` into parts (None after problems)."""
         cells = self.cells
         header = [str(v).strip() if v is not None else "" for v in rows[0][1]] if rows and rows[0][0] == 1 else None
+        if header is not None and header[-1] == "" and header[:-1] == list(XLSX_COLUMNS[:-1]):
+            header[-1] = "notes_en"  # a workbook of format /1, written before the English notes column
         if header != list(XLSX_COLUMNS):
             cells.add(
                 1, "A1", f"the header row {', '.join(XLSX_COLUMNS)}", _shown(", ".join(header or []) or "nothing", 80)
@@ -1293,6 +1331,7 @@ class _XlsxBuilder:
                     cells.add(r, f"A{r}", f"a {kind} row below a {above} row", kind)
                     continue
                 notes = cells.text(*at("notes")) or ""
+                notes_en = cells.text(*at("notes_en")) or ""
                 node = {
                     "row": r,
                     "kind": kind,
@@ -1301,10 +1340,13 @@ class _XlsxBuilder:
                     "text_en": cells.text(*at("text_en")),
                     "max": cells.whole(*at("points")),
                     "notes": tuple(line.strip() for line in notes.split("\n") if line.strip()),
+                    "notes_en": tuple(line.strip() for line in notes_en.split("\n") if line.strip()),
                     "options": [],
                     "children": [],
                     "cases": [],
                     "knockout": [],
+                    "knockout_en": [],
+                    "knockout_rules": [],
                     "condition": None,
                     "anomaly": None,
                 }
@@ -1327,7 +1369,7 @@ class _XlsxBuilder:
                     "note_en": cells.text(*at("text_en")) or "",
                     "printed": cells.text(*at("notes")) or "",
                 }
-                unused = ("code", "option", "points", "star", "case")
+                unused = ("code", "option", "points", "star", "case", "notes_en")
             elif last_node is None:
                 cells.add(r, f"A{r}", f"a {kind} row below the group or criterion it belongs to", kind)
                 continue
@@ -1357,7 +1399,7 @@ class _XlsxBuilder:
                     cells.add(r, f"F{r}", "the option's points (a whole number >= 0)", verbatim("nothing"))
                 last_node["options"].append(option)
                 last_any = option
-                unused = ("notes",)
+                unused = ("notes", "notes_en")
             elif kind == "case":
                 code = cells.code(*at("code"))
                 if code is None:
@@ -1372,7 +1414,7 @@ class _XlsxBuilder:
                         "text_en": cells.text(*at("text_en")),
                     }
                 )
-                unused = ("option", "points", "star", "case", "notes")
+                unused = ("option", "points", "star", "case", "notes", "notes_en")
             elif kind == "condition":
                 if last_node["condition"] is not None:
                     first = last_node["condition"]["row"]
@@ -1389,13 +1431,34 @@ class _XlsxBuilder:
                     "criterion": crit,
                     "min_points": points,
                     "note_vi": cells.text(*at("text_vi")) or "",
+                    "note_en": cells.text(*at("text_en")) or "",
                 }
-                unused = ("option", "star", "case", "notes")
+                unused = ("option", "star", "case", "notes", "notes_en")
+            elif kind == "knockout_rule":
+                decided_by = cells.text(*at("text_vi"))
+                if decided_by not in ("ticks", "council"):
+                    cells.add(r, f"D{r}", "ticks or council (who decides the rule)", _shown(decided_by or "nothing"))
+                    continue
+                note = cells.whole(*at("option"))
+                criteria = cells.text(*at("code")) or ""
+                points = cells.whole(*at("points"))
+                last_node["knockout_rules"].append(
+                    KnockoutRule(
+                        (note or 1) - 1,
+                        decided_by,
+                        tuple(c.strip() for c in criteria.split(",") if c.strip()),
+                        points or 0,
+                    )
+                )
+                unused = ("star", "case", "notes", "notes_en")
             else:  # knockout
                 text = cells.text(*at("text_vi"))
                 if text:
                     last_node["knockout"].append(text)
-                unused = ("code", "option", "points", "star", "case", "notes")
+                    en = cells.text(*at("text_en"))
+                    if en:
+                        last_node["knockout_en"].append(en)
+                unused = ("code", "option", "points", "star", "case", "notes", "notes_en")
             for name in unused:
                 if not _blank(v[name]):
                     cells.add(r, f"{_COL[name]}{r}", f"nothing in {name} on a {kind} row", _shown(v[name]))
@@ -1445,7 +1508,7 @@ class _XlsxBuilder:
         if raw["condition"] is not None:
             cond = raw["condition"]
             self.rows[f"{key}.condition"] = cond["row"]
-            condition = Condition(cond["criterion"], cond["min_points"], cond["note_vi"])
+            condition = Condition(cond["criterion"], cond["min_points"], cond["note_vi"], cond["note_en"])
         child_list = "criteria" if raw["kind"] == "group" else "sub_criteria"
         return Criterion(
             code=raw["code"],
@@ -1460,6 +1523,9 @@ class _XlsxBuilder:
             cases=tuple(Case(c["code"], c["text_vi"], c["text_en"]) for c in raw["cases"]),
             condition=condition,
             anomaly=self._anomaly(raw["anomaly"], key),
+            notes_en=raw["notes_en"],
+            knockout_en=tuple(raw["knockout_en"]),
+            knockout_rules=tuple(raw["knockout_rules"]),
         )
 
     def locate(self, problem: Problem) -> Problem:
@@ -1559,7 +1625,7 @@ def _tick_problems(state: SessionState, product_ids: Sequence[str], sheet: Sheet
     problems: list[TickProblem] = []
     for pid in product_ids:
         for card in state.submitted_cards(pid):
-            row = np.zeros((1, len(plan.codes)), dtype=np.int16)
+            row = np.full((1, len(plan.codes)), NOT_TICKED, dtype=np.int16)
             bad: set[int] = set()
             for code, number in card.choices:
                 col = plan.index.get(code)
@@ -1567,7 +1633,7 @@ def _tick_problems(state: SessionState, product_ids: Sequence[str], sheet: Sheet
                     problems.append(TickProblem(pid, card.member_id, code, number, "criterion"))
                     continue
                 count = int(plan.option_count[col])
-                if not 1 <= number <= count:
+                if not NOT_MET <= number <= count:
                     problems.append(TickProblem(pid, card.member_id, code, number, "option", count))
                     bad.add(col)
                     continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -181,11 +182,16 @@ def test_sheet_for_an_older_rule_set_is_accepted(library, tmp_path):
     )
     path = tmp_path / "tiny.yaml"
     path.write_text(text, encoding="utf-8")
+    # 1048 prints no star markers (the rule set claims none): a marked sheet is refused, line by line
+    with pytest.raises(CriteriaSheetError, match=r"tiny.yaml:\d+: .*\.star: expected (one of the star levels|no star marker)"):
+        load_sheet(path, library.rulesets)
+    path.write_text(re.sub(r"\n *star: \d", "", text), encoding="utf-8")
 
     sheet = load_sheet(path, library.rulesets)
 
     assert sheet.ruleset_id == "qd1048-2019"
     assert [(p.code, p.max_points) for p in sheet.parts] == [("A", 35), ("B", 25), ("C", 40)]
+    assert sheet.star_minimums() == []
 
 
 def test_same_sheet_against_the_wrong_rule_set_is_refused(library, tmp_path):

@@ -172,7 +172,7 @@ def test_diff_lists_exactly_the_marker_move(sheet4):
 
 def test_diff_lists_exactly_texts_points_and_option_changes(sheet4):
     """Text, points, maximum, a removed and an added option are each listed once, in printed order."""
-    edited = wb.edit_node(sheet4, "1.1", text_en="Origin of the product")
+    edited = wb.edit_node(sheet4, "1.1", text_en="Where the product comes from")
     edited = wb.edit_option(edited, "1.5", 2, points=0)
     edited = wb.remove_option(edited, "5.2", 3)
     edited = wb.edit_node(edited, "5.2", max_points=1)
@@ -183,7 +183,7 @@ def test_diff_lists_exactly_texts_points_and_option_changes(sheet4):
     changes = wb.diff_sheets(sheet4, edited)
 
     assert changes == [
-        wb.Change("criterion", "1.1", None, "text_en", old_en, "Origin of the product"),
+        wb.Change("criterion", "1.1", None, "text_en", old_en, "Where the product comes from"),
         wb.Change("option", "1.5", 2, "points", 1, 0),
         wb.Change("criterion", "5.2", None, "max_points", 2, 1),
         wb.Change("option", "5.2", 3, "removed", removed, None),

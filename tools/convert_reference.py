@@ -2,15 +2,20 @@
 
 Usage::
 
-    python tools/convert_reference.py [../shared/reference/qd26-2026-criteria.yaml] [criteria/qd26-2026]
+    python tools/convert_reference.py TRANSCRIPTION.yaml [criteria/qd26-2026]
 
-Reads the machine-readable transcription of all 26 sheets of Phụ lục II and
-writes one human-editable file per sheet (format ``ocop-criteria/1``, see
-``criteria/README.md``). Vietnamese text is copied verbatim (the ***/****/*****
-markers move to ``star:``). The anomalies listed in
-``shared/reference/README.md`` are applied with an ``anomaly:`` record beside
-the value used; nothing is fixed silently. Run it again after a correction of
-the reference and review the diff.
+Reads a machine-readable transcription of all 26 sheets of Phụ lục II of
+Decision 26/2026 and writes one human-editable file per sheet (format
+``ocop-criteria/1``, see ``criteria/README.md``). Vietnamese text is copied
+verbatim (the ***/****/***** markers move to ``star:``). The printing anomalies
+(the table in ``criteria/README.md``) are applied with an ``anomaly:`` record
+beside the value used; nothing is fixed silently.
+
+The shipped sheets were made with it once and then completed by hand in review
+(the English gloss of every text, ``knockout_rules``, the anomalies of sheet 7
+3.1 and sheets 21/22 6.2): after a correction of the transcription, run it into
+another folder and carry the corrected Vietnamese text over by a reviewed diff,
+never over the shipped files.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from ocop_scoring.yamlio import dump_yaml  # noqa: E402
 
-REFERENCE_NOTE = "shared/reference/README.md"
+REFERENCE_NOTE = "criteria/README.md"
 
 TITLES_EN = {
     1: "Fresh vegetables, tubers, fruit and nuts",
@@ -209,7 +214,7 @@ def convert_sheet(raw: dict[str, Any]) -> dict[str, Any]:
         "source": (
             f"Quyết định số 26/2026/QĐ-TTg ngày 22/5/2026 của Thủ tướng Chính phủ, Phụ lục II,"
             f" bộ tiêu chí số {no} ({raw['sheet_title_vi_index']}); chép từ"
-            " shared/reference/qd26-2026-criteria.yaml bằng tools/convert_reference.py"
+            " bản chép máy đọc được của Phụ lục II bằng tools/convert_reference.py"
         ),
         "notes": notes,
         "dossier_knockouts_vi": list(raw.get("dossier_disqualification_vi") or []),
@@ -250,7 +255,10 @@ HEADER = """\
 
 
 def main(argv: list[str]) -> int:
-    src = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared/reference/qd26-2026-criteria.yaml"
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    src = Path(argv[1])
     dest = Path(argv[2]) if len(argv) > 2 else ROOT / "criteria/qd26-2026"
     data = yaml.load(src.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     dest.mkdir(parents=True, exist_ok=True)
