@@ -264,7 +264,7 @@ def render_board():
     board.value = f"<table>{cells}</table>"
 
 
-async def poll(interval=1.0):  # shared/VOILA_NOTES.md §8: push only when the data changed
+async def poll(interval=1.0):  # push only when the data changed
     last = None
     while True:
         version = poll_con.execute("PRAGMA data_version").fetchone()[0]
@@ -597,7 +597,7 @@ def start_ocop(tmp: Path, name: str, store_url: str, *extra: str, pool: int, ses
 
 
 def start_plain(tmp: Path, name: str, notebook: Path, db: Path, *, preheat: bool) -> Server:
-    """The baseline: ``python -m voila nb.ipynb`` with the flags of shared/VOILA_NOTES.md."""
+    """The baseline: ``python -m voila nb.ipynb`` with the usual flags (no browser, a fixed port)."""
     port = free_port()
     log = tmp / f"{name}.log"
     cmd = [sys.executable, "-m", "voila", notebook.name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]

@@ -8,7 +8,10 @@ Measured in one run, on one generated file (benchmarks/README.md explains each f
 * a straightforward pure-Python per-row implementation (csv module, dicts, Fractions),
   whose results are checked against the engine product by product (an independent
   cross-check: the benchmark fails if they differ);
-* ``ocop score FILE --format json > /dev/null`` as a subprocess: wall time and peak memory;
+* the output stage alone (``score_output.write_json`` / ``write_csv`` / ``write_table`` on the
+  same result, to /dev/null);
+* ``ocop score FILE --format json|csv|table > /dev/null`` as subprocesses: wall time, its ratio to
+  parse + calculation of the same run, and peak memory;
 * ``load_library()`` in a fresh interpreter and in-process.
 """
 
@@ -51,6 +54,7 @@ TARGETS = {
     "calc_over_floor": 5.0,  # calculation / bare numpy sum
     "speedup": 30.0,  # pure-Python baseline / ours
     "cli_s": 10.0,  # ocop score … --format json, wall
+    "cli_over_ours": 2.0,  # ocop score … --format json|csv|table, wall / (read_scores_csv + score_council)
     "cli_mib": 2048.0,  # … peak resident memory
     "load_library_s": 0.5,  # load and validate the 26 sheets, fresh interpreter
 }
@@ -158,16 +162,27 @@ def generate_scores(path: Path, sheets: Sequence[Any], products: int, members: i
             continue
         leaves = sheet.leaves
         n_prods, n_leaves, n_cards = len(prods), len(leaves), len(prods) * members
-        top = np.array([len(leaf.options) - 1 for leaf in leaves], dtype=np.int64)
-        by_points = np.zeros((n_leaves, int(top.max()) + 1), dtype=np.int8)  # fewest points first
+        # A choose-one-case sheet (26): each product is of one case and every card keeps to its options.
+        cases = sorted({o.case for leaf in leaves for o in leaf.options if o.case}) or [None]
+        variant = rng.integers(0, len(cases), n_prods) if len(cases) > 1 else np.zeros(n_prods, dtype=np.int64)
+        width = max(len(leaf.options) for leaf in leaves)
+        top = np.zeros((len(cases), n_leaves), dtype=np.int64)
+        by_points = np.zeros((len(cases), n_leaves, width), dtype=np.int8)  # fewest points first
         floor = np.zeros((n_prods, n_leaves), dtype=np.int64)  # rank the product's aim asks for
-        for i, leaf in enumerate(leaves):
-            ordered = sorted(leaf.options, key=lambda o: (o.points, o.number))
-            by_points[i, : len(ordered)] = [o.number for o in ordered]
-            for r, option in enumerate(ordered):
-                if option.star is not None:
-                    has = (aim[prods] >= option.star) & (rng.random(n_prods) < g["marker_p"])
-                    floor[has, i] = np.maximum(floor[has, i], r)
+        for v, case in enumerate(cases):
+            mine = variant == v
+            for i, leaf in enumerate(leaves):
+                ordered = sorted(
+                    (o for o in leaf.options if case is None or o.case in (None, case)),
+                    key=lambda o: (o.points, o.number),
+                )
+                top[v, i] = len(ordered) - 1
+                by_points[v, i, : len(ordered)] = [o.number for o in ordered]
+                for r, option in enumerate(ordered):
+                    if option.star is not None:
+                        has = mine & (aim[prods] >= option.star) & (rng.random(n_prods) < g["marker_p"])
+                        floor[has, i] = np.maximum(floor[has, i], r)
+        card_variant = np.repeat(variant, members)
         card_prod = np.repeat(prods, members)
         card_member = np.tile(np.arange(members, dtype=np.int64), n_prods)
         score = (
@@ -176,15 +191,16 @@ def generate_scores(path: Path, sheets: Sequence[Any], products: int, members: i
             + rng.normal(0.0, g["strictness_sd"], n_cards)[:, None]
             + rng.normal(0.0, g["tick_sd"], (n_cards, n_leaves))
         )
-        rank = np.rint(score * top[None, :] + g["rank_shift"]).astype(np.int64)
+        card_top = top[card_variant]
+        rank = np.rint(score * card_top + g["rank_shift"]).astype(np.int64)
         slip = rng.random((n_cards, n_leaves)) < g["slip_p"]
         rank = np.maximum(rank, np.repeat(floor, members, axis=0) - slip)
-        rank = np.clip(rank, 0, top[None, :])
+        rank = np.clip(rank, 0, card_top)
         pos = (offset[card_prod] + card_member * n_leaves)[:, None] + np.arange(n_leaves)[None, :]
         prod_col[pos] = card_prod[:, None]
         member_col[pos] = card_member[:, None]
         crit_col[pos] = np.array([code_index[leaf.code] for leaf in leaves], dtype=np.int32)
-        opt_col[pos] = by_points[np.arange(n_leaves)[None, :], rank]
+        opt_col[pos] = by_points[card_variant[:, None], np.arange(n_leaves)[None, :], rank]
 
     width = len(str(products))
     product_ids = pa.array([f"P{i + 1:0{width}d}" for i in range(products)])
@@ -488,9 +504,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # b.-e. in process; their data is released when the helper returns
         figures += _in_process(path, lib, repeat, info)
 
-        # f. ocop score as a subprocess
+        # f. ocop score as a subprocess, each format
         pycache = Path(tmp) / "pycache"
-        figures += _cli(path, repeat, pycache, info)
+        ours_s = next(f["value"] for f in figures if f["name"] == "ours_s")
+        figures += _cli(path, repeat, pycache, info, ours_s)
 
         # g. load and validate the sheets
         figures += _load_library(load_library, pycache, info)
@@ -501,6 +518,7 @@ def _in_process(path: Path, lib: Any, repeat: int, info: dict[str, Any]) -> list
     """Parse, calculation, floor, baseline and the cross-check, on one file."""
     import numpy as np
 
+    from ocop_scoring.score_output import write_csv, write_json, write_table
     from ocop_scoring.scores_io import read_scores_csv
     from ocop_scoring.scoring import score_council
 
@@ -538,6 +556,22 @@ def _in_process(path: Path, lib: Any, repeat: int, info: dict[str, Any]) -> list
         ),
         fig("ours_s", "ours end to end (parse + calculation)", ours_s, "s"),
     ]
+
+    # d'. the output stage alone: what ocop score writes, from the same result, to /dev/null
+    writers = {
+        "json": lambda out: write_json(council, out),
+        "csv": lambda out: write_csv(council, out),
+        "table": lambda out: write_table(council, out, "vi"),
+    }
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        for fmt, write in writers.items():
+            _log(f"output stage, {fmt} …")
+            out_s, out_all, _ = median_time(lambda write=write: write(sink), repeat)
+            info.setdefault("samples_s", {})[f"output_{fmt}"] = [round(x, 4) for x in out_all]
+            figures += [
+                fig(f"output_{fmt}_s", f"output stage, {fmt} (score_output.write_{fmt})", out_s, "s"),
+                fig(f"output_{fmt}_over_ours", "… / (parse + calculation), for information", out_s / ours_s, "x"),
+            ]
 
     # e. the pure-Python baseline, once (it is slow), then the cross-check
     _log("pure-Python baseline (csv module, dicts, Fractions) …")
@@ -602,27 +636,41 @@ def _in_process(path: Path, lib: Any, repeat: int, info: dict[str, Any]) -> list
     return figures
 
 
-def _cli(path: Path, repeat: int, pycache: Path, info: dict[str, Any]) -> list[dict[str, Any]]:
-    """``ocop score FILE --format json > /dev/null``: wall time and the child's peak RSS.
+def _cli(path: Path, repeat: int, pycache: Path, info: dict[str, Any], ours_s: float) -> list[dict[str, Any]]:
+    """``ocop score FILE --format json|csv|table > /dev/null``: wall time, its ratio to ``ours_s``, peak RSS.
 
     The first run starts with an empty bytecode cache (it compiles every module
-    it imports); the figure is the median of the runs after it (cache warm).
+    it imports); each figure is the median of the runs after it (cache warm).
     """
-    _log("ocop score … --format json > /dev/null …")
-    cmd = [*_ocop_command(), "score", str(path), "--format", "json"]
-    runs = [run_child(cmd, child_env(pycache)) for _ in range(1 + min(3, repeat))]
-    for _, _, code, err in runs:
-        if code != 0:
-            raise AssertionError(f"ocop score exited {code}: {err.strip()[:2000]}")
-    info.setdefault("samples_s", {})["cli"] = [round(r[0], 3) for r in runs]
-    info["cli_peak_mib_each"] = [round(r[1], 1) for r in runs]
-    wall = statistics.median(r[0] for r in runs[1:])
-    peak = round(max(r[1] for r in runs), 1)
-    return [
-        fig("cli_s", "ocop score FILE --format json (wall)", wall, "s", TARGETS["cli_s"]),
-        fig("cli_first_s", "… its first run (empty bytecode cache)", runs[0][0], "s"),
-        fig("cli_mib", "ocop score peak memory (max RSS)", peak, "MiB", TARGETS["cli_mib"]),
-    ]
+    figures: list[dict[str, Any]] = []
+    peaks: list[float] = []
+    for fmt in ("json", "csv", "table"):
+        _log(f"ocop score … --format {fmt} > /dev/null …")
+        cmd = [*_ocop_command(), "score", str(path), "--format", fmt]
+        runs = [run_child(cmd, child_env(pycache)) for _ in range((1 if fmt == "json" else 0) + min(3, repeat))]
+        for _, _, code, err in runs:
+            if code != 0:
+                raise AssertionError(f"ocop score --format {fmt} exited {code}: {err.strip()[:2000]}")
+        info.setdefault("samples_s", {})[f"cli_{fmt}"] = [round(r[0], 3) for r in runs]
+        info[f"cli_{fmt}_peak_mib_each"] = [round(r[1], 1) for r in runs]
+        peaks += [r[1] for r in runs]
+        warm = runs[1:] if fmt == "json" else runs
+        wall = statistics.median(r[0] for r in warm)
+        name = "cli_s" if fmt == "json" else f"cli_{fmt}_s"
+        figures.append(fig(name, f"ocop score FILE --format {fmt} (wall)", wall, "s", TARGETS["cli_s"]))
+        if fmt == "json":
+            figures.append(fig("cli_first_s", "… its first run (empty bytecode cache)", runs[0][0], "s"))
+        figures.append(
+            fig(
+                f"cli_{fmt}_over_ours",
+                "… / (parse + calculation)",
+                wall / ours_s,
+                "x",
+                TARGETS["cli_over_ours"],
+            )
+        )
+    figures.append(fig("cli_mib", "ocop score peak memory (max RSS)", round(max(peaks), 1), "MiB", TARGETS["cli_mib"]))
+    return figures
 
 
 def _load_library(load_library: Callable[[], Any], pycache: Path, info: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ internal error (the message says where the traceback was written).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -295,6 +294,22 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--level", default=None, help="the council's rating level (default: the rule set's first, e.g. province)"
     )
+    p.add_argument(
+        "--on",
+        dest="sitting_date",
+        type=_iso_date,
+        default=None,
+        help="the date the council sits, YYYY-MM-DD (a rule set's amendments apply from their date, e.g. 1489/2025)",
+    )
+
+
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def rules_from_args(args: argparse.Namespace, base: Any = None) -> Any:
@@ -313,6 +328,8 @@ def rules_from_args(args: argparse.Namespace, base: Any = None) -> Any:
         changes["spread_strict"] = False
     if args.level is not None:
         changes["level"] = args.level
+    if getattr(args, "sitting_date", None) is not None:
+        changes["on"] = args.sitting_date
     return evolve(rules, **changes) if changes else rules
 
 
@@ -380,14 +397,12 @@ def print_result(result: Any, fmt: str, explain: list[str] | None, lang: str) ->
     """Print results as ``ocop score`` does: a table, JSON, CSV, or explanations."""
     if explain:
         return _print_explanations(result, explain, lang)
+    from ocop_scoring.score_output import write_csv, write_json
+
     if fmt == "json":
-        json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        write_json(result, sys.stdout)
     elif fmt == "csv":
-        rows = result.table()
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["product_id"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(result, sys.stdout)
     else:
         _print_table(result, lang)
     return EXIT_OK
@@ -411,62 +426,10 @@ def _print_explanations(result: Any, wanted: list[str], lang: str) -> int:
 
 
 def _print_table(result: Any, lang: str) -> None:
-    from ocop_scoring.texts import load_texts
+    """The results table of ``ocop score --format table`` (and ``ocop demo``), with the rules' footer."""
+    from ocop_scoring.score_output import write_table
 
-    t = load_texts()
-    heads = [
-        "product_id",
-        "sheet_id",
-        "members",
-        "mean_total",
-        "mean_A",
-        "mean_B",
-        "mean_C",
-        "spread",
-        "band",
-        "stars",
-        "unmet",
-        "rank",
-        "overall",
-    ]
-    labels = [t.t(f"col_{h}", lang) if t.t(f"col_{h}", lang) != f"col_{h}" else h for h in heads]
-    rows = []
-    for r in result.table():
-        rows.append(
-            [
-                r["product_id"],
-                r["sheet_id"],
-                str(r["members"]),
-                r["mean_total"],
-                r["mean_A"],
-                r["mean_B"],
-                r["mean_C"],
-                f"{r['spread']}{' !' if r['needs_discussion'] else ''}",
-                str(r["band_stars"]),
-                ("✗" if r["rejected"] else str(r["stars"])),
-                r["unmet_minimums"] or "-",
-                str(r["rank"]),
-                str(r["overall_rank"]),
-            ]
-        )
-    widths = [
-        max(len(labels[i]), *(len(row[i]) for row in rows)) if rows else len(labels[i]) for i in range(len(heads))
-    ]
-    print("  ".join(label.ljust(w) for label, w in zip(labels, widths, strict=True)))
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
-    rules = result.as_json()["rules"]
-    op = ">" if rules["spread_strict"] else ">="
-    print(
-        "\n"
-        + t.t("table_footer", lang).format(
-            ruleset=result.ruleset.ruleset_id,
-            minimum_rule=t.t("minimum_rule_" + rules["minimum_rule"], lang),
-            op=op,
-            threshold=rules["spread_threshold"],
-            level=t.t("level_" + rules["level"], lang),
-        )
-    )
+    write_table(result, sys.stdout, lang)
 
 
 # --- demo ------------------------------------------------------------------------------------------
