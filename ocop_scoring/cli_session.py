@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ocop_scoring.cli import EXIT_OK, EXIT_PROBLEMS, _Parser, add_rule_options, command, rules_from_args
+from ocop_scoring.errors import OcopError as _OcopError
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -102,12 +103,43 @@ def _register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--reason", required=True)
         p.set_defaults(handler=cmd_reopen if name == "reopen" else cmd_recuse)
 
-    p = add("knockout", help="mark a product rejected (no star), or --clear it")
+    p = add(
+        "knockout",
+        help="mark a product rejected (no star), --clear it, or --keep it despite a knock-out rule its ticks trigger",
+    )
     p.add_argument("session")
     p.add_argument("product")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--clear", action="store_true")
+    p.add_argument(
+        "--reason",
+        default=None,
+        help="required, except to confirm a knock-out rule the ticks trigger (then the sheet's note is the reason)",
+    )
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--clear", action="store_true", help="withdraw the knock-out")
+    how.add_argument("--keep", action="store_true", help="record why the council keeps a flagged product")
     p.set_defaults(handler=cmd_knockout)
+
+    p = add(
+        "recognise",
+        help="record the Chủ tịch UBND tỉnh's recognition decision for the products the council proposed",
+    )
+    p.add_argument("session")
+    p.add_argument("--decision", required=True, help="the decision's number, e.g. 123/QĐ-UBND")
+    p.add_argument("--date", required=True, help="the decision's date, YYYY-MM-DD")
+    p.add_argument(
+        "--products", nargs="+", default=None, help="the products it recognises (default: every product awaiting it)"
+    )
+    p.set_defaults(handler=cmd_recognise)
+
+    p = add(
+        "import-central-result",
+        help="record the Ministry's central council's results for the products this council forwarded (90+)",
+    )
+    p.add_argument("session")
+    p.add_argument("file", type=Path, help="the central council's results, as `ocop score --format json` writes them")
+    p.add_argument("--decision", required=True, help="the number of the document that returned them")
+    p.add_argument("--date", required=True, help="its date, YYYY-MM-DD")
+    p.set_defaults(handler=cmd_import_central_result)
 
     p = add("new-round", help="open a re-scoring round for a product after a discussion")
     p.add_argument("session")
@@ -365,14 +397,71 @@ def cmd_recuse(args: argparse.Namespace) -> int:
 
 
 def cmd_knockout(args: argparse.Namespace) -> int:
-    """``ocop session knockout``."""
+    """``ocop session knockout``: reject, withdraw, or keep a product a knock-out rule flags."""
     from ocop_scoring.store import OPERATOR
 
     store = _store(args)
+    reason = args.reason
+    if reason is None:
+        if args.clear or args.keep:
+            raise _OcopError("knockout: --reason is required to withdraw a knock-out or to keep a flagged product")
+        reason = _triggered_note(store, args.session, args.product)
+        if reason is None:
+            raise _OcopError(
+                f"knockout: --reason is required (no knock-out rule of product {args.product}'s sheet is triggered "
+                "by its ticks)"
+            )
+        print(f"reason (the sheet's knock-out note): {reason}")
     if args.clear:
-        store.clear_knockout(args.session, OPERATOR, args.product, args.reason)
+        store.clear_knockout(args.session, OPERATOR, args.product, reason)
+    elif args.keep:
+        store.keep_despite_knockout(args.session, OPERATOR, args.product, reason)
     else:
-        store.knock_out(args.session, OPERATOR, args.product, args.reason)
+        store.knock_out(args.session, OPERATOR, args.product, reason)
+    return EXIT_OK
+
+
+def _triggered_note(store: Any, session_id: str, product_id: str) -> str | None:
+    """The knock-out note(s) the product's ticks trigger, as a reason ("criterion 6.1: …"), or None."""
+    state = store.state(session_id)
+    result = store.results(session_id, state)
+    if product_id not in result:
+        return None
+    flags = result.product(product_id).knockout_triggered
+    if not flags:
+        return None
+    sheet = store.sheet(session_id, state.product(product_id).sheet_id)
+    return "; ".join(f"tiêu chí {f.criterion}: {sheet.criterion(f.criterion).knockout_vi[f.note]}" for f in flags)
+
+
+def cmd_recognise(args: argparse.Namespace) -> int:
+    """``ocop session recognise``: record the recognition decision (an audit entry)."""
+    store = _store(args)
+    decision = store.recognise(args.session, args.decision, args.date, args.products)
+    print(f"recorded decision {decision.number} of {decision.signed_on}: recognised {', '.join(decision.products)}")
+    return EXIT_OK
+
+
+def cmd_import_central_result(args: argparse.Namespace) -> int:
+    """``ocop session import-central-result``: the Ministry's results for the forwarded products."""
+    from ocop_scoring.errors import Problem, ScoresInputError, verbatim
+
+    shown = str(args.file)
+    try:
+        document = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScoresInputError(
+            shown, [Problem(shown, None, "file", "a readable file", verbatim(str(exc.strerror)))]
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise ScoresInputError(
+            shown, [Problem(shown, line, "json", "the JSON of `ocop score --format json`", verbatim(str(exc)))]
+        ) from None
+    store = _store(args)
+    decision = store.import_central_result(args.session, document, args.decision, args.date, name=shown)
+    for r in decision.results:
+        print(f"{r.product_id}: {r.mean_total} ({r.stars}★) at the central council")
     return EXIT_OK
 
 

@@ -38,6 +38,7 @@ class DemoProduct:
     level: float  # 0..1, where members' ticks centre on
     stars: int  # the star the consensus is built to reach (minimums met up to it)
     notes: str = ""
+    case: str = ""  # a choose-one-case sheet's case (sheet 26: "a" community tourism, "b" a tourist site)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ PRODUCTS: tuple[DemoProduct, ...] = tuple(
         float(p["level"]),
         int(p["stars"]),
         p.get("notes", ""),
+        p.get("case", ""),
     )
     for p in _DATA["products"]
 )
@@ -108,10 +110,13 @@ def demo_scorecards(sheets: Mapping[str, Sheet]) -> list[Scorecard]:
         sheet = sheets[product.sheet_id]
         consensus: dict[str, int] = {}
         floor: dict[str, int] = {}
+        span: dict[str, tuple[int, int]] = {}
         for leaf in sheet.leaves:
-            pick = _pick(leaf.options, product.level + rng.uniform(-0.15, 0.15))
-            marked = [o.number for o in leaf.options if o.star is not None and o.star <= product.stars]
-            floor[leaf.code] = max(marked) if marked else 1
+            options = _case_options(leaf.options, product.case)
+            span[leaf.code] = (options[0].number, options[-1].number)
+            pick = _pick(options, product.level + rng.uniform(-0.15, 0.15))
+            marked = [o.number for o in options if o.star is not None and o.star <= product.stars]
+            floor[leaf.code] = max(marked) if marked else options[0].number
             consensus[leaf.code] = max(pick, floor[leaf.code])
         if product.notes == "story":
             consensus["5.1"] = 4  # story on leaflets and website, not in e-traceability: misses 4★ minimum 5.1 ≥ 5
@@ -129,14 +134,22 @@ def demo_scorecards(sheets: Mapping[str, Sheet]) -> list[Scorecard]:
                     number += 1
                 elif roll > 0.93 + min(member.leniency, 0):
                     number -= 1
-                low = 1 if harsh else floor[leaf.code]
+                first, last = span[leaf.code]
+                low = first if harsh else floor[leaf.code]
                 if product.notes == "story" and leaf.code == "5.1":
                     low = 1
-                chosen[leaf.code] = min(max(number, low), len(leaf.options))
+                chosen[leaf.code] = min(max(number, low), last)
             if product.product_id == "P02" and member.member_id in ("TV03", "TV07"):
                 chosen["5.1"] = 1  # "Không có câu chuyện sản phẩm": 5.2 counts 0
             cards.append(Scorecard(product.product_id, member.member_id, product.sheet_id, tuple(chosen.items())))
     return cards
+
+
+def _case_options(options: tuple, case: str) -> tuple:
+    """A criterion's options a product of ``case`` may get (all of them on a criterion without cases)."""
+    if not any(o.case for o in options):
+        return options
+    return tuple(o for o in options if o.case in (None, case or "a"))
 
 
 def _pick(options: tuple, target: float) -> int:
@@ -172,10 +185,20 @@ def write_demo_files(directory: Path, sheets: Mapping[str, Sheet]) -> list[Path]
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(
-            ["STT", "Mã sản phẩm", "Tên sản phẩm", "Chủ thể", "Xã/phường", "Tỉnh/thành phố", "Bộ tiêu chí", "Mã OCOP"]
+            [
+                "STT",
+                "Mã sản phẩm",
+                "Tên sản phẩm",
+                "Chủ thể",
+                "Xã/phường",
+                "Tỉnh/thành phố",
+                "Bộ tiêu chí",
+                "Mã OCOP",
+                "Trường hợp",
+            ]
         )
         for i, p in enumerate(PRODUCTS, start=1):
-            w.writerow([i, p.product_id, p.name, p.producer, p.commune, p.province, p.sheet_id, p.code])
+            w.writerow([i, p.product_id, p.name, p.producer, p.commune, p.province, p.sheet_id, p.code, p.case])
     written.append(path)
     path = directory / "members.csv"
     roles = {"chair": "Chủ tịch Hội đồng", "member": "Thành viên", "secretary": "Thư ký"}
@@ -205,7 +228,7 @@ def write_demo_session_file(path: Path, library: Any) -> Path:
         store.add_products(
             sid,
             [
-                ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+                ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province, case=p.case)
                 for p in PRODUCTS
             ],
         )

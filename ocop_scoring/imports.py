@@ -99,7 +99,9 @@ PRODUCT_FIELDS: tuple[_Field, ...] = (
     _Field("sheet", "Bộ tiêu chí", required=True),
     _Field("product_code", "Mã OCOP"),
     _Field("dossier_notes", "Ghi chú hồ sơ", multiline=True),
+    _Field("case", "Trường hợp"),  # sheet 26: the case the product is scored in (a / b, or 1 / 2)
 )
+_CASE = re.compile(r"(?:truong hop\s*)?([12ab])", re.ASCII)
 
 MEMBER_FIELDS: tuple[_Field, ...] = (
     _STT,
@@ -791,6 +793,14 @@ def _read_products(
                 ok = False
             else:
                 seen_codes[code] = row.line
+        case = ""
+        if v.get("case"):
+            m = _CASE.fullmatch(_fold(v["case"]))
+            if m is None:
+                add("case", "a case: a or 1 (Trường hợp 1), b or 2 (Trường hợp 2), or nothing", _clip(v["case"]))
+                ok = False
+            else:
+                case = {"1": "a", "2": "b"}.get(m.group(1), m.group(1))
         if ok:
             assert product_id is not None and name is not None and sheet_id is not None
             out.append(
@@ -803,6 +813,7 @@ def _read_products(
                     commune=v.get("commune") or "",
                     province=v.get("province") or "",
                     dossier_notes=v.get("dossier_notes") or "",
+                    case=case,
                 )
             )
     problems.raise_if_any()

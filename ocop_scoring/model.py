@@ -498,6 +498,7 @@ class ProductSpec:
     commune: str = ""
     province: str = ""
     dossier_notes: str = ""
+    case: str = ""  # a choose-one-case sheet's case (sheet 26: "a" or "b"); "" = set by the first case-bound tick
 
 
 CARD_STATUSES = ("draft", "submitted")
@@ -560,6 +561,8 @@ class Product:
     dossier_notes: str = ""
     knockout: str | None = None  # the reason when knocked out
     round: int = 1  # the current scoring round (a new round after a discussion)
+    case: str | None = None  # sheet 26: the case the product is scored in ("a" / "b"); None: not yet known
+    knockout_kept: str | None = None  # why the council kept a product whose tick-decided knock-out was triggered
 
 
 @frozen
@@ -610,6 +613,37 @@ class AuditEntry:
     hash: str = ""
 
 
+DECISION_KINDS = ("recognition", "central_result")
+
+
+@frozen
+class CentralResult:
+    """One product's result from the Ministry's central council (Decision 26/2026, Điều 7.4)."""
+
+    product_id: str
+    mean_total: str  # the central council's mean, as printed (e.g. "88.50")
+    stars: int  # the star it reached there (5: recognised 5★ by the Ministry)
+
+
+@frozen
+class Decision:
+    """A decision recorded against a session's results.
+
+    ``recognition``: the Chủ tịch UBND tỉnh's decision recognising the products
+    the council proposed (Điều 7.3 e), or a product of 90+ that the central
+    council rated below 90 (Điều 7.4, last paragraph). ``central_result``: the
+    central council's results for the products the province forwarded.
+    """
+
+    seq: int
+    kind: str  # one of DECISION_KINDS
+    number: str  # e.g. "123/QĐ-UBND"
+    signed_on: str  # ISO date
+    products: tuple[str, ...] = field(converter=tuple)
+    results: tuple[CentralResult, ...] = field(default=(), converter=tuple)
+    recorded_at: str = ""
+
+
 @frozen
 class SessionState:
     """Everything of a session at one moment: what the dashboard and the forms show."""
@@ -620,6 +654,21 @@ class SessionState:
     cards: tuple[Card, ...] = field(converter=tuple)
     recusals: tuple[Recusal, ...] = field(converter=tuple)
     sheet_hashes: tuple[tuple[str, str], ...] = field(default=(), converter=tuple)
+    decisions: tuple[Decision, ...] = field(default=(), converter=tuple)
+
+    def recognition(self, product_id: str) -> Decision | None:
+        """The recognition decision recorded for a product, if any (the latest)."""
+        found = [d for d in self.decisions if d.kind == "recognition" and product_id in d.products]
+        return found[-1] if found else None
+
+    def central_result(self, product_id: str) -> tuple[CentralResult, Decision] | None:
+        """The central council's result for a forwarded product, if it has come back (the latest)."""
+        for d in reversed(self.decisions):
+            if d.kind == "central_result":
+                for r in d.results:
+                    if r.product_id == product_id:
+                        return r, d
+        return None
 
     @cached_property
     def _cards(self) -> dict[tuple[str, str, int], Card]:

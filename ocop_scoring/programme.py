@@ -9,8 +9,10 @@ What is counted (the decisions, in one place):
 - A product's star is the official result, recomputed by the engine from the submitted cards of its
   current round (``score_session``), exactly as the dashboard and ``ocop score`` show it.
 - A product is *recognised* when the engine says so: not rejected and at least the rule set's
-  ``recognized_from_stars`` (3★ under 26/2026). A product forwarded to a higher council (a 5★
-  candidate) counts with the star its council computed; ``forwarded_to`` says it awaits that council.
+  ``recognized_from_stars`` (3★ under 26/2026) and proposed for recognition at its council's level.
+  A product forwarded to a higher council (90 points or more at a provincial council: a 5★
+  candidate) is not recognised by the province (Decision 26/2026, Điều 7.3 đ–e) and is not counted
+  until the central council's result returns; ``forwarded_to`` says it awaits that council.
 - A finalised session's products are *certified*; an open session's products are *provisional*
   (shown apart, never added to what a province has achieved).
 - Provinces are counted by name without "Tỉnh"/"Thành phố" in front ("Tỉnh Điện Biên" is Điện Biên);
@@ -833,7 +835,7 @@ def summary_lines(programme: Programme, lang: str = "vi") -> list[str]:
     ]
     if totals.provisional_total:
         lines.append(t.t("prog_summary_provisional", lang).format(provisional=totals.provisional_total, **provisional))
-    forwarded = sum(1 for p in programme.products if p.forwarded_to and p.recognised)
+    forwarded = sum(1 for p in programme.products if p.forwarded_to)
     if forwarded:
         lines.append(t.t("prog_forwarded", lang).format(count=forwarded))
     if programme.merged:

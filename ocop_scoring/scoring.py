@@ -30,6 +30,7 @@ from attrs import field, frozen
 from ocop_scoring.errors import ScorecardError, UnknownSheetError
 from ocop_scoring.explain import Explanation, Step, round_half_up
 from ocop_scoring.model import NOT_MET, Band, CouncilRules, Level, Rejection, RuleSet, Scorecard, SessionState, Sheet
+from ocop_scoring.recognition import Standing, has_decisions, standing
 
 RANK_KEYS = ("total", "C", "A", "B")
 NOT_TICKED = -1  # in the option arrays: the member left the criterion blank (0 is "không đạt")  # exact mean, then mean Part C, A, B; all descending
@@ -56,6 +57,35 @@ class SheetPlan:
     req_points: np.ndarray  # the points each requirement needs
     req_by_star: Mapping[int, list[int]]  # star level -> its requirements (indices)
     knockouts: tuple[tuple[str, int, np.ndarray, int], ...] = ()  # tick rules: (criterion, note, leaves, max points)
+    case_table: np.ndarray | None = None  # int8 (leaves x max_options+1): 1 + index in case_codes; 0 = no case
+    case_codes: tuple[str, ...] = ()  # the cases of a choose-one-case sheet (sheet 26: "a", "b")
+
+    def case_of(self, leaf: int, option: int) -> str | None:
+        """The case an option belongs to (None: an option of every case, or "không đạt")."""
+        if self.case_table is None or not 0 <= option < self.case_table.shape[1]:
+            return None
+        k = int(self.case_table[leaf, option])
+        return self.case_codes[k - 1] if k else None
+
+    @cached_property
+    def req_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct leaves the requirements name (sorted), and each requirement's row among them."""
+        unique, inverse = np.unique(self.req_leaves, return_inverse=True)
+        return unique.astype(np.intp), inverse.astype(np.intp)
+
+    @cached_property
+    def req_star_rows(self) -> dict[int, slice | list[int]]:
+        """The requirements of each star level, as a slice when consecutive (they are: by star, then printed)."""
+        out: dict[int, slice | list[int]] = {}
+        for star, rows in self.req_by_star.items():
+            out[star] = slice(rows[0], rows[-1] + 1) if rows == list(range(rows[0], rows[-1] + 1)) else rows
+        return out
+
+    @cached_property
+    def part_bound(self) -> int:
+        """The largest member total of any part in absolute value: whether a part sums in the points' own dtype."""
+        largest = np.abs(self.points_table.astype(np.int64)).max(axis=1, initial=0)
+        return max((int(largest[a:b].sum()) for a, b in self.part_slices), default=0)
 
     @property
     def leaf_parts(self) -> tuple[str, ...]:
@@ -94,6 +124,14 @@ def plan_sheet(sheet: Sheet) -> SheetPlan:
         if leaf.condition is not None and leaf.condition.criterion in index
     )
     requirements = tuple((star, index[code], pts) for star, code, pts in sheet.star_minimums())
+    case_codes = tuple(sorted({o.case for leaf in leaves for o in leaf.options if o.case}))
+    case_table = None
+    if case_codes:
+        case_table = np.zeros((len(leaves), width), dtype=np.int8)
+        for i, leaf in enumerate(leaves):
+            for option in leaf.options:
+                if option.case:
+                    case_table[i, option.number] = 1 + case_codes.index(option.case)
     return SheetPlan(
         sheet=sheet,
         codes=codes,
@@ -116,6 +154,8 @@ def plan_sheet(sheet: Sheet) -> SheetPlan:
             for node, rule in sheet.knockout_rules()
             if rule.decided_by == "ticks" and all(c in index for c in rule.criteria)
         ),
+        case_table=case_table,
+        case_codes=case_codes,
     )
 
 
@@ -177,7 +217,9 @@ def check_options(plan: SheetPlan, options: np.ndarray) -> tuple[np.ndarray, lis
 
     Returns:
         The points (int16, cards x leaves) and the defects as (card, leaf, kind)
-        with kind "option" (no such option) or "missing" (not ticked but required).
+        with kind "option" (no such option), "missing" (not ticked but required)
+        or "case" (an option of another case than the card's first case-bound
+        tick, in printed order: sheet 26, criteria 8, 9 and 15).
     """
     cards, leaves = options.shape
     width = plan.points_table.shape[1]
@@ -199,7 +241,39 @@ def check_options(plan: SheetPlan, options: np.ndarray) -> tuple[np.ndarray, lis
             problems.append((int(c), int(leaf), "option"))
         for c, leaf in zip(*np.nonzero(missing), strict=True):
             problems.append((int(c), int(leaf), "missing"))
+    if plan.case_table is not None:
+        case = np.where(ticked & valid, plan.case_table[cols, safe], 0)
+        bound = case > 0
+        first = case[np.arange(cards), np.argmax(bound, axis=1)]
+        mixed = bound & (case != first[:, None])
+        for c, leaf in zip(*np.nonzero(mixed), strict=True):
+            problems.append((int(c), int(leaf), "case"))
     return points, problems
+
+
+def case_message(plan: SheetPlan, choices: Mapping[str, int], leaf: int, where: str = "") -> str:
+    """Why a tick of one case cannot stand on a card of the other (sheet 26: one card, one case)."""
+    code = plan.codes[leaf]
+    number = choices[code]
+    found = first_case(plan, choices)
+    case, by = found if found is not None else ("?", "?")
+    return (
+        f"{where}criterion {code}: expected an option of case {case} (the case of criterion {by} on the same card; "
+        f"a product is scored in one case), got option {number} of case {plan.case_of(leaf, number)}"
+    )
+
+
+def first_case(plan: SheetPlan, choices: Mapping[str, int]) -> tuple[str, str] | None:
+    """The case of a card (its first case-bound tick in printed order) and the criterion that set it."""
+    if plan.case_table is None:
+        return None
+    for leaf, code in enumerate(plan.codes):
+        number = choices.get(code)
+        if number is not None:
+            case = plan.case_of(leaf, number)
+            if case is not None:
+                return case, code
+    return None
 
 
 def build_card_set(
@@ -265,6 +339,13 @@ def build_card_set(
         for card_i, leaf, kind in problems:
             if kind == "missing":
                 missing.setdefault(card_i, []).append(plan.codes[leaf])
+            elif kind == "case":
+                card = rows[card_i][3]
+                errors.append(
+                    case_message(
+                        plan, dict(card.choices), leaf, f"product {card.product_id}, member {card.member_id}, "
+                    )
+                )
         if not allow_incomplete:
             for card_i, codes in missing.items():
                 card = rows[card_i][3]
@@ -460,7 +541,19 @@ class ProductResult:
             "knockout_triggered": [
                 {"criterion": k.criterion, "members": list(k.members)} for k in self.knockout_triggered
             ],
+            **self._recognition_json(),
         }
+
+    @property
+    def standing(self) -> Standing:
+        """Where the product stands after the council: proposed, recognised (by which decision), forwarded …"""
+        return standing(self.product_id, self.outcome, self.stars, self._council.state)
+
+    def _recognition_json(self) -> dict[str, Any]:
+        state = self._council.state
+        if not has_decisions(state, self.product_id):
+            return {}
+        return {"recognition": self.standing.as_json()}
 
 
 @dataclass(eq=False)
@@ -514,6 +607,7 @@ class CouncilResult:
         self._rank = rank
         self._overall = overall_rank
         self._rejections = dict(rejections)
+        self.state: SessionState | None = None  # the session scored, when scored from one (its decisions)
         self.level = ruleset.level(rules.level, rules.on) if rules.level else ruleset.first_level_on(rules.on)
 
     @property
@@ -692,6 +786,14 @@ class CouncilResult:
                         )
                     )
         for c in range(a, z):
+            not_met = [
+                plan.codes[j]
+                for j in np.nonzero(block.cards.options[c] == NOT_MET)[0]
+                if not plan.sheet.leaves[j].prints_zero_option
+            ]
+            if not_met:
+                steps.append(Step("not_met", member_names[c - a], (("criteria", ", ".join(not_met)),)))
+        for c in range(a, z):
             args: list[tuple[str, Any]] = [
                 (code, int(block.part_totals[i, c])) for i, code in enumerate(plan.part_codes)
             ]
@@ -779,6 +881,29 @@ class CouncilResult:
                     (("band_stars", int(block.band_stars[p])), ("stars", int(block.band_stars[p]))),
                 )
             )
+        for flag in result.knockout_triggered:
+            node = plan.sheet.criterion(flag.criterion)
+            rule = next(r for r in node.knockout_rules if r.note == flag.note and r.decided_by == "ticks")
+            steps.append(
+                Step(
+                    "knockout_triggered",
+                    flag.criterion,
+                    (
+                        ("criterion", flag.criterion),
+                        ("criteria", ", ".join(rule.criteria)),
+                        ("max_points", rule.max_points),
+                        ("members", ", ".join(flag.members)),
+                        ("note_vi", node.knockout_vi[flag.note]),
+                        (
+                            "note_en",
+                            node.knockout_en[flag.note]
+                            if flag.note < len(node.knockout_en)
+                            else node.knockout_vi[flag.note],
+                        ),
+                        ("confirmed", result.rejected),
+                    ),
+                )
+            )
         if result.rejected:
             steps.append(Step("knockout", product_id, (("reason", result.rejection_reason or ""),)))
         steps.append(
@@ -810,6 +935,27 @@ class CouncilResult:
                         "forward_total",
                         self.level.forwards_from_total if self.level.forwards_from_total is not None else "-",
                     ),
+                ),
+            )
+        )
+        forward_total = self.level.forwards_from_total
+        reaches_forward = forward_total is not None and Fraction(total_sum, n) >= forward_total
+        if reaches_forward and not result.rejected and result.stars < int(block.band_stars[p]):
+            steps.append(
+                Step(
+                    "forward_policy_" + self.level.forward_when_minimums_unmet,
+                    product_id,
+                    (("mean", Fraction(total_sum, n)), ("forward_total", forward_total), ("stars", result.stars)),
+                )
+            )
+        steps.append(
+            Step(
+                "outcome_" + result.outcome,
+                product_id,
+                (
+                    ("stars", result.stars),
+                    ("mean", Fraction(total_sum, n)),
+                    ("forward_total", forward_total if forward_total is not None else "-"),
                 ),
             )
         )
@@ -940,28 +1086,46 @@ def _score_block(
     n = np.bincount(cards.card_product, minlength=product_count).astype(np.int64)
     starts = np.zeros(product_count, dtype=np.int64)
     np.cumsum(n[:-1], out=starts[1:])
-    part_totals = np.empty((len(plan.part_slices), counted.shape[1]), dtype=np.int64)
+    # every product scored by the same number of members (the usual council): its cards are the
+    # consecutive runs of ``group`` columns, and per-product sums need no reduceat (see _per_product)
+    group = int(n[0]) if product_count and bool((n == n[0]).all()) else 0
+    # The rows summed per product, in one array: each part's member totals, then each leaf a star minimum
+    # names (once, though it may carry a minimum for several stars). In the points' own dtype when a
+    # card's part total fits it (<= 100 on every sheet): no cast per point; sums per product are int64.
+    parts = len(plan.part_slices)
+    unique, row = plan.req_rows
+    card_dtype = counted.dtype if plan.part_bound <= np.iinfo(counted.dtype).max else np.int64
+    rows = np.empty((parts + len(unique), counted.shape[1]), dtype=card_dtype)
     for i, (a, b) in enumerate(plan.part_slices):
-        counted[a:b].sum(axis=0, dtype=np.int64, out=part_totals[i])
+        np.add.reduce(counted[a:b], axis=0, dtype=card_dtype, out=rows[i])
+    np.take(counted, unique, axis=0, out=rows[parts:])
+    part_totals = rows[:parts].astype(np.int64)
     totals = part_totals.sum(axis=0)
-    total_sum = np.add.reduceat(totals, starts)
-    part_sum = np.add.reduceat(part_totals, starts, axis=1).T
-    tmax = np.maximum.reduceat(totals, starts)
-    tmin = np.minimum.reduceat(totals, starts)
+    # a product's sums fit that dtype too when its members' cannot overflow it (9 members: <= 900)
+    narrow = bool(group) and plan.part_bound * group <= np.iinfo(card_dtype).max
+    sums = _per_product(np.add, rows, starts, group, narrow)
+    part_sum = sums[:parts].T
+    total_sum = sums[:parts].sum(axis=0)
+    tmax = _per_product(np.maximum, totals, starts, group, True)
+    tmin = _per_product(np.minimum, totals, starts, group, True)
     req_min: np.ndarray | None = None  # lowest member's points: needed by the every-member rule only
     if plan.requirements:
-        req_rows = counted[plan.req_leaves]
-        req_sum = np.add.reduceat(req_rows, starts, axis=1, dtype=np.int64).T
+        req_rows = rows[parts:]
+        req_sum_rows = sums[parts:][row]  # requirements x products
+        req_sum = req_sum_rows.T
         if rules.minimum_rule == "mean":
-            req_ok = req_sum >= plan.req_points[None, :] * n[:, None]
+            req_ok_rows = req_sum_rows >= plan.req_points[:, None] * n[None, :]
         elif rules.minimum_rule == "every-member":
-            req_min = np.minimum.reduceat(req_rows, starts, axis=1).T.astype(np.int64)
-            req_ok = req_min >= plan.req_points[None, :]
+            req_min_rows = _per_product(np.minimum, req_rows, starts, group, True)[row]
+            req_min = req_min_rows.T
+            req_ok_rows = req_min_rows >= plan.req_points[:, None]
         else:
-            req_ok = np.ones(req_sum.shape, dtype=bool)
+            req_ok_rows = np.ones(req_sum_rows.shape, dtype=bool)
+        req_ok = req_ok_rows.T
     else:
         req_sum = np.zeros((product_count, 0), dtype=np.int64)
         req_ok = np.zeros((product_count, 0), dtype=bool)
+        req_ok_rows = req_ok.T
     band_index = np.zeros(product_count, dtype=np.int64)
     for i, band in enumerate(ruleset.bands[1:], start=1):
         band_index[total_sum * band.min_total.denominator >= band.min_total.numerator * n] = i
@@ -970,10 +1134,10 @@ def _score_block(
     capped_at = np.zeros(product_count, dtype=np.int64)
     met_so_far = np.ones(product_count, dtype=bool)
     for star in sorted(ruleset.minimum_star_levels):
-        columns = plan.req_by_star.get(star)
-        if columns is None:
+        rows = plan.req_star_rows.get(star)
+        if rows is None:
             continue
-        met = req_ok[:, columns].all(axis=1)
+        met = req_ok_rows[rows].all(axis=0)
         newly_failed = met_so_far & ~met & (band_stars >= star)
         capped_at[newly_failed] = star
         met_so_far &= met
@@ -997,7 +1161,9 @@ def _score_block(
     outcome = _outcomes(level, ruleset, stars, rejected, forwarded)
     knockout_hits = []
     for r, (_, _, leaves, max_points) in enumerate(plan.knockouts):
-        hit = ((cards.points[:, leaves] <= max_points) & (cards.options[:, leaves] != NOT_TICKED)).any(axis=1)
+        hit = np.zeros(len(cards.points), dtype=bool)
+        for leaf in leaves.tolist():  # column views: no gather of the card-major arrays
+            hit |= (cards.points[:, leaf] <= max_points) & (cards.options[:, leaf] != NOT_TICKED)
         if hit.any():
             knockout_hits.append((r, hit))
     return _Block(
@@ -1029,6 +1195,24 @@ def _score_block(
     )
 
 
+def _per_product(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, group: int, narrow: bool) -> np.ndarray:
+    """``ufunc`` over each product's cards (the last axis), as int64: ``ufunc.reduceat(values, starts, axis=-1)``.
+
+    When every product has ``group`` consecutive cards, the result is built by
+    ``group`` passes over strided views instead: the same numbers, without
+    reduceat's cost per (row, product) pair, which dominated the calculation.
+    ``narrow``: no result can overflow ``values``' dtype, so the passes run in it
+    (no cast per element) and only the result is widened.
+    """
+    if group:
+        view = values.reshape(*values.shape[:-1], -1, group)
+        out = view[..., 0].copy() if narrow else view[..., 0].astype(np.int64)
+        for j in range(1, group):
+            ufunc(out, view[..., j], out=out)
+        return out.astype(np.int64, copy=False)
+    return ufunc.reduceat(values, starts, axis=-1, dtype=np.int64)
+
+
 def _outcomes(
     level: Level, ruleset: RuleSet, stars: np.ndarray, rejected: np.ndarray, forwarded: np.ndarray
 ) -> np.ndarray:
@@ -1040,7 +1224,10 @@ def _outcomes(
     """
     code = OUTCOMES.index
     out = np.full(len(stars), code("not_recognised"), dtype=np.int8)
-    certifiable = np.isin(stars, np.array(level.certifies_stars or [-1])) & (stars >= ruleset.recognized_from_stars)
+    certifiable = np.zeros(len(stars), dtype=bool)
+    for star in level.certifies_stars or ():  # (np.isin costs more than the rest of the block's logic)
+        certifiable |= stars == star
+    certifiable &= stars >= ruleset.recognized_from_stars
     if level.forwards_to is None and 5 in level.certifies_stars:
         out[:] = code("below_5_star")
         out[certifiable] = code("propose_5_star")
@@ -1092,7 +1279,8 @@ def _rank(blocks: Sequence[_Block], count: int) -> tuple[np.ndarray, np.ndarray]
     rank = np.full(count, -1, dtype=np.int64)
     overall = np.full(count, -1, dtype=np.int64)
     eligible = ~rejected
-    order = np.argsort(-np.where(rejected, -1, key), kind="stable")
+    # the order among equal keys is free: a tie's rank is the position of its first member either way
+    order = np.argsort(-np.where(rejected, -1, key))
     _competition(order, key, eligible, overall)
     by_sheet = order[np.argsort(sheet_no[order].astype(np.int16 if len(blocks) < 32000 else np.int64), kind="stable")]
     _competition(by_sheet, key, eligible, rank, group=sheet_no)
@@ -1150,4 +1338,6 @@ def score_session(state: SessionState, sheets: Mapping[str, Sheet], ruleset: Rul
         for card in state.submitted_cards(product.product_id)
     ]
     rejections = [Rejection(p.product_id, p.knockout) for p in state.products if p.knockout is not None]
-    return score_council(build_card_set(cards, sheets), sheets, ruleset, state.session.rules, rejections)
+    result = score_council(build_card_set(cards, sheets), sheets, ruleset, state.session.rules, rejections)
+    result.state = state
+    return result

@@ -181,7 +181,7 @@ def ensure_demo_session(store: Any, library: Any) -> str:
     store.add_products(
         DEMO_SESSION,
         [
-            ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+            ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province, case=p.case)
             for p in demo.PRODUCTS
         ],
     )

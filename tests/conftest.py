@@ -32,14 +32,21 @@ def tiny(library: Library) -> Sheet:
     return load_sheet(DATA / "criteria/valid/tiny.yaml", library.rulesets)
 
 
-def best_choices(sheet: Sheet) -> dict[str, int]:
-    """The option with the most points on every scored criterion."""
-    return {leaf.code: max(leaf.options, key=lambda o: (o.points, -o.number)).number for leaf in sheet.leaves}
+def _in_case(leaf, case: str):
+    """A criterion's options open to a product of ``case`` (sheet 26 has cases a and b; elsewhere all)."""
+    return [o for o in leaf.options if o.case in (None, case)]
 
 
-def worst_choices(sheet: Sheet) -> dict[str, int]:
-    """The option with the fewest points on every scored criterion."""
-    return {leaf.code: min(leaf.options, key=lambda o: (o.points, o.number)).number for leaf in sheet.leaves}
+def best_choices(sheet: Sheet, case: str = "a") -> dict[str, int]:
+    """The option with the most printed points on every scored criterion (sheet 26: within ``case``)."""
+    return {
+        leaf.code: max(_in_case(leaf, case), key=lambda o: (o.points, -o.number)).number for leaf in sheet.leaves
+    }
+
+
+def worst_choices(sheet: Sheet, case: str = "a") -> dict[str, int]:
+    """The printed option with the fewest points on every scored criterion (sheet 26: within ``case``)."""
+    return {leaf.code: min(_in_case(leaf, case), key=lambda o: (o.points, o.number)).number for leaf in sheet.leaves}
 
 
 def option_worth(sheet: Sheet, code: str, points: int) -> int:
@@ -122,7 +129,7 @@ def demo_session(store, library, *, session_id="hd-2026-1", with_cards=True, sub
     store.add_products(
         session_id,
         [
-            ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province)
+            ProductSpec(p.product_id, p.name, p.sheet_id, p.code, p.producer, p.commune, p.province, case=p.case)
             for p in demo.PRODUCTS
         ],
     )
@@ -152,8 +159,9 @@ DIEN_BIEN = [
     ("D02", "Cam Mường Phăng", "qd26-2026-01", "11-00102-02-2026", "xã Mường Phăng", "Điện Biên", "P02"),
     ("D03", "Rượu Mông Pê", "qd26-2026-14", "11-00103-03-2026", "xã Mường Phăng", "Điện Biên", "P07"),
     ("D04", "Chè Tủa Chùa", "qd26-2026-11", "", "xã Tủa Chùa", "Tỉnh Điện Biên", None),
-    # the code of the demo's P01: the same product rated again (provisionally) is counted once
-    ("D05", "Bưởi da xanh Mỹ Thạnh An", "qd26-2026-01", "83-29215-01-2026", "xã Phú Nhuận", "Vĩnh Long", "P01"),
+    # the code of the demo's P01 (a Lâm Đồng product): the same product rated again (provisionally) is counted
+    # once; its province left blank on the list, since a provincial council refuses another province's product
+    ("D05", "Bơ sáp 034 Di Linh", "qd26-2026-01", "68-24817-01-2026", "xã Di Linh", "", "P01"),
 ]
 
 

@@ -28,7 +28,8 @@ def reference_council(
         sheet = sheets[card.sheet_id]
         points = {}
         for code, number in card.choices:
-            points[code] = sheet.leaf(code).options[number - 1].points
+            # option 0 is "không đạt": none of the printed options applies, 0 points
+            points[code] = 0 if number == 0 else sheet.leaf(code).options[number - 1].points
         for leaf in sheet.leaves:
             if leaf.condition and points.get(leaf.condition.criterion, 0) < leaf.condition.min_points:
                 points[leaf.code] = 0
@@ -63,6 +64,24 @@ def reference_council(
                 allowed = min(allowed, star - 1)
                 break
         stars = 0 if pid in rejected else min(band, allowed)
+        # Điều 7.3 (a provincial council): 90 or more goes to the Ministry by score; 3★-4★ are proposed
+        if pid in rejected:
+            outcome = "rejected"
+        elif mean >= 90:
+            outcome = "forward_to_ministry"
+        elif stars >= 3:
+            outcome = "propose_recognition"
+        else:
+            outcome = "not_recognised"
+        # knock-out rules the ticks decide: a member at or below max_points on any of the rule's criteria
+        knockouts = {}
+        for node in sheet.nodes():
+            for rule in node.knockout_rules:
+                if rule.decided_by != "ticks":
+                    continue
+                who = {m for m, p in members.items() if any(p[c] <= rule.max_points for c in rule.criteria)}
+                if who:
+                    knockouts[(node.code, rule.note)] = who
         spread = max(totals.values()) - min(totals.values())
         flagged = spread > rules.spread_threshold if rules.spread_strict else spread >= rules.spread_threshold
         out[pid] = {
@@ -76,6 +95,8 @@ def reference_council(
             "spread": spread,
             "flagged": flagged,
             "key": (mean, parts.get("C", 0), parts.get("A", 0), parts.get("B", 0)),
+            "outcome": outcome,
+            "knockouts": knockouts,
         }
     for pid, r in out.items():
         if pid in rejected:

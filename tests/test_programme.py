@@ -21,15 +21,18 @@ def _row(tallies, key):
 
 
 def test_counts_across_two_sessions(two_sessions):
-    """Hand-computed: hd-2025 gives 3★ P02 P04 P05 P08 P09, 4★ P01 P06, 5★ P03, P07 1★, P10 rejected
-    (certified); db-2026 gives D01 5★ and D02 3★ provisional, D03 1★, D04 unscored; D05 merges into P01."""
+    """Hand-computed: hd-2025 gives 3★ P02 P04 P05 P08 P09, 4★ P01 P06 (certified), P03 97.89 forwarded to the
+    Ministry (not recognised by the province, Decision 26/2026 Điều 7.3), P07 1★, P10 rejected; db-2026 gives
+    D02 3★ provisional, D01 forwarded, D03 1★, D04 unscored; D05 merges into P01."""
     p = prog.from_store(two_sessions)
 
     totals = p.totals()
     assert (len(p.products), p.merged) == (14, 1)
-    assert dict(totals.certified) == {3: 5, 4: 2, 5: 1} and totals.recognised == 8
-    assert dict(totals.provisional) == {3: 1, 4: 0, 5: 1} and totals.provisional_total == 2
-    assert (totals.not_recognised, totals.rejected, totals.unscored, totals.total) == (2, 1, 1, 14)
+    assert dict(totals.certified) == {3: 5, 4: 2, 5: 0} and totals.recognised == 7
+    assert dict(totals.provisional) == {3: 1, 4: 0, 5: 0} and totals.provisional_total == 1
+    # not recognised: P07, D03 (1★) and the two forwarded to the Ministry (P03, D01)
+    assert (totals.not_recognised, totals.rejected, totals.unscored, totals.total) == (4, 1, 1, 14)
+    assert sorted(x.product_id for x in p.products if x.forwarded_to == "central") == ["D01", "P03"]
     assert [(s.session_id, s.certified, s.products) for s in p.sessions] == [
         ("db-2026", False, 4),
         ("hd-2025", True, 10),
@@ -44,33 +47,32 @@ def test_counts_across_two_sessions(two_sessions):
     )
 
     stars = p.stars()
-    assert [(t.key, t.recognised, t.provisional_total) for t in stars] == [("3★", 5, 1), ("4★", 2, 0), ("5★", 1, 1)]
+    assert [(t.key, t.recognised, t.provisional_total) for t in stars] == [("3★", 5, 1), ("4★", 2, 0), ("5★", 0, 0)]
 
     by_year = p.by("year")
     assert [(t.key, t.recognised, t.provisional_total, t.not_recognised, t.rejected, t.unscored) for t in by_year] == [
-        ("2025", 8, 0, 1, 1, 0),
-        ("2026", 0, 2, 1, 0, 1),
+        ("2025", 7, 0, 2, 1, 0),
+        ("2026", 0, 1, 2, 0, 1),
     ]
-    assert p.cumulative(2023) == [(2023, 0, 0), (2024, 0, 0), (2025, 8, 8), (2026, 8, 10)]
+    assert p.cumulative(2023) == [(2023, 0, 0), (2024, 0, 0), (2025, 7, 7), (2026, 7, 8)]
 
     provinces = p.by("province")
-    assert len(provinces) == 10  # the demo's nine and Điện Biên ("Tỉnh Điện Biên" is the same province)
+    assert len(provinces) == 2  # the demo's Lâm Đồng and Điện Biên ("Tỉnh Điện Biên" is the same province)
     dien_bien = _row(provinces, "Điện Biên")
     assert (dien_bien.recognised, dict(dien_bien.provisional), dien_bien.not_recognised, dien_bien.unscored) == (
         0,
-        {3: 1, 4: 0, 5: 1},
-        1,
+        {3: 1, 4: 0, 5: 0},
+        2,
         1,
     )
-    dong_thap = _row(provinces, "Đồng Tháp")
-    assert (dong_thap.certified[3], dong_thap.rejected, dong_thap.total) == (1, 1, 2)
-    assert _row(provinces, "Vĩnh Long").certified[4] == 1
-    assert p.provinces()[0] == "Điện Biên"  # most products first
+    lam_dong = _row(provinces, "Lâm Đồng")
+    assert (dict(lam_dong.certified), lam_dong.rejected, lam_dong.total) == ({3: 5, 4: 2, 5: 0}, 1, 10)
+    assert p.provinces()[0] == "Lâm Đồng"  # most products first
 
-    group = _row(p.by("group"), "I.2 Thực phẩm thô, sơ chế")  # sheets 3 and 4: P03 5★, P04 3★, D01 5★
-    assert (dict(group.certified), dict(group.provisional)) == ({3: 1, 4: 0, 5: 1}, {3: 0, 4: 0, 5: 1})
+    group = _row(p.by("group"), "I.2 Thực phẩm thô, sơ chế")  # sheets 3 and 4: P03 and D01 forwarded, P04 3★
+    assert (dict(group.certified), dict(group.provisional)) == ({3: 1, 4: 0, 5: 0}, {3: 0, 4: 0, 5: 0})
     sheet3 = _row(p.by("sheet"), "3. Gạo, ngũ cốc, hạt sơ chế khác")
-    assert (sheet3.certified[5], sheet3.provisional[5]) == (1, 1)
+    assert (sheet3.certified[5], sheet3.provisional[5], sheet3.not_recognised) == (0, 0, 2)
     commune = _row(p.by("commune"), "xã Mường Phăng, Điện Biên")
     assert (commune.provisional_total, commune.not_recognised) == (1, 1)
     sector = _row(p.by("sector"), "II. Sản phẩm đồ uống")
@@ -91,7 +93,8 @@ def test_stars_are_the_engines(two_sessions):
 
 def test_progress_against_dien_bien_targets(two_sessions):
     """As of 2026: the 2020 target (21) is missed with none counted; the 2030 target (62) has 0 certified
-    and 2 provisional, 62 to go in 4 years, behind the plan's straight line (21 + 41 × 6/10 = 45.6)."""
+    and 1 provisional (D02; D01 is forwarded to the Ministry), 62 to go in 4 years, behind the plan's
+    straight line (21 + 41 × 6/10 = 45.6)."""
     targets = prog.targets_for("Tỉnh Điện Biên")
     assert targets is not None and [(t.year, t.cumulative) for t in targets.targets] == [(2020, 21), (2030, 62)]
 
@@ -101,7 +104,7 @@ def test_progress_against_dien_bien_targets(two_sessions):
     assert (second.status, second.achieved, second.provisional, second.gap, second.years_left) == (
         "behind",
         0,
-        2,
+        1,
         62,
         4,
     )
@@ -111,7 +114,7 @@ def test_progress_against_dien_bien_targets(two_sessions):
         "Mục tiêu đến năm 2030: 62",
         "thêm 41 sản phẩm",
         "đã đạt 0",
-        "thêm 2 tạm tính",
+        "thêm 1 tạm tính",
         "còn thiếu 62",
         "còn 4 năm",
         "15,5",
@@ -122,19 +125,19 @@ def test_progress_against_dien_bien_targets(two_sessions):
 
 
 def test_progress_statuses(two_sessions):
-    """Met, on track, behind and open, each against a small hand-made plan (8 certified in 2025)."""
+    """Met, on track, behind and open, each against a small hand-made plan (7 certified in 2025)."""
     p = prog.from_store(two_sessions)
 
     def status(*targets, as_of=2026):
         plan = prog.Targets("x", "test", tuple(prog.Target(y, n) for y, n in targets))
         return [(t.status, t.achieved, t.gap) for t in p.progress(plan, as_of)]
 
-    assert status((2025, 8)) == [("met", 8, 0)]
-    assert status((2025, 9)) == [("missed", 8, 1)]
-    assert status((2024, 0), (2028, 10)) == [("met", 0, 0), ("on_track", 8, 2)]  # expected 5 by 2026
-    assert status((2024, 0), (2028, 20)) == [("met", 0, 0), ("behind", 8, 12)]  # expected 10 by 2026
-    assert status((2030, 100)) == [("open", 8, 92)]
-    assert p.progress(prog.Targets("x", "t", (prog.Target(2030, 100),)), 2026)[0].per_year == 23
+    assert status((2025, 7)) == [("met", 7, 0)]
+    assert status((2025, 8)) == [("missed", 7, 1)]
+    assert status((2024, 0), (2028, 10)) == [("met", 0, 0), ("on_track", 7, 3)]  # expected 5 by 2026
+    assert status((2024, 0), (2028, 20)) == [("met", 0, 0), ("behind", 7, 13)]  # expected 10 by 2026
+    assert status((2030, 100)) == [("open", 7, 93)]
+    assert p.progress(prog.Targets("x", "t", (prog.Target(2030, 100),)), 2026)[0].per_year == Fraction(93, 4)
 
 
 def test_year_from_meeting_date_else_product_code(library, tmp_path, make_session):
@@ -148,12 +151,12 @@ def test_year_from_meeting_date_else_product_code(library, tmp_path, make_sessio
 
 
 def test_a_session_file_counts_like_its_store(two_sessions, tmp_path):
-    """The bundled demo session file: 8 certified OCOP products in 2026, P10 rejected, P07 below 3★."""
+    """The bundled demo session file: 7 certified OCOP products in 2026, P10 rejected, P07 below 3★, P03 forwarded."""
     p = prog.from_session_file(demo_dir() / "session.json")
 
-    assert [(t.key, t.recognised) for t in p.stars()] == [("3★", 5), ("4★", 2), ("5★", 1)]
+    assert [(t.key, t.recognised) for t in p.stars()] == [("3★", 5), ("4★", 2), ("5★", 0)]
     assert p.years() == [2026]
-    assert (p.totals().rejected, p.totals().not_recognised) == (1, 1)
+    assert (p.totals().rejected, p.totals().not_recognised) == (1, 2)
 
 
 def test_merging_prefers_the_certified_then_the_latest_rating():

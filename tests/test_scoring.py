@@ -122,13 +122,28 @@ def test_story_rule_lets_5_2_be_left_blank(library, make_cards):
 def test_golden_sheet26_case_b_options_follow_case_a(library, make_cards):
     """Sheet 26 criterion 8: options 1-2 are case a (1, 3 points), 3-4 case b (1, 3 points)."""
     sheet = library.sheet("qd26-2026-26")
-    best = best_choices(sheet)
 
-    a = run(make_cards(sheet, "T", {"TV01": {**best, "8": 1}}), library).product("T")
-    b = run(make_cards(sheet, "T", {"TV01": {**best, "8": 4}}), library).product("T")
+    a = run(make_cards(sheet, "T", {"TV01": {**best_choices(sheet, "a"), "8": 1}}), library).product("T")
+    b = run(make_cards(sheet, "T", {"TV01": best_choices(sheet, "b")}), library).product("T")
 
+    assert best_choices(sheet, "b")["8"] == 4
     assert dict(a.member_totals)["TV01"] == 98
     assert dict(b.member_totals)["TV01"] == 100
+
+
+def test_sheet26_a_card_mixing_cases_is_refused(library, make_cards):
+    """Criteria 8, 9 and 15 of sheet 26 describe the product in case a or b: one card, one case; "không đạt" fits both."""
+    sheet = library.sheet("qd26-2026-26")
+    mixed = {**best_choices(sheet, "a"), "9": 4}  # 8 in case a, 9 in case b
+
+    with pytest.raises(ScorecardError) as err:
+        run(make_cards(sheet, "T", {"TV01": mixed}), library)
+    assert str(err.value) == (
+        "product T, member TV01, criterion 9: expected an option of case a (the case of criterion 8 on the same card; "
+        "a product is scored in one case), got option 4 of case b"
+    )
+    fine = run(make_cards(sheet, "T", {"TV01": {**best_choices(sheet, "b"), "9": 0}}), library).product("T")
+    assert dict(fine.member_totals)["TV01"] == 98
 
 
 def test_all_worst_options_gives_one_star(library, make_cards):

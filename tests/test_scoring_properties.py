@@ -36,14 +36,19 @@ def councils(draw):
         sheet = draw(st.sampled_from(SHEETS))
         members = draw(st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=9, unique=True))
         level = draw(st.floats(0, 1))
+        case = draw(st.sampled_from(["a", "b"]))  # sheet 26: the product's case (other sheets have none)
         for member in members:
             choices = {}
             for leaf in sheet.leaves:
-                k = len(leaf.options)
-                centre = round(level * (k - 1)) + 1
-                choices[leaf.code] = draw(st.integers(max(1, centre - 1), min(k, centre + 1)))
+                if draw(st.integers(0, 19)) == 0:
+                    choices[leaf.code] = 0  # "không đạt"
+                    continue
+                numbers = [o.number for o in leaf.options if o.case in (None, case)]
+                k = len(numbers)
+                centre = round(level * (k - 1))
+                choices[leaf.code] = numbers[draw(st.integers(max(0, centre - 1), min(k - 1, centre + 1)))]
             story_rule = sheet.has_leaf("5.2") and sheet.leaf("5.2").condition is not None
-            if story_rule and choices["5.1"] == 1 and draw(st.booleans()):
+            if story_rule and choices["5.1"] in (0, 1) and draw(st.booleans()):
                 del choices["5.2"]  # no story: 5.2 may be left blank
             cards.append(Scorecard(f"P{p}", member, sheet.sheet_id, tuple(choices.items())))
     rules = CouncilRules(
@@ -77,6 +82,8 @@ def test_engine_agrees_with_plain_reference(council):
             e["flagged"],
         )
         assert (r.rank, r.overall_rank) == (e["rank"], e["overall_rank"])
+        assert r.outcome == e["outcome"]
+        assert {(k.criterion, k.note): set(k.members) for k in r.knockout_triggered} == e["knockouts"]
 
 
 @SETTINGS
@@ -138,7 +145,9 @@ def test_stars_never_rise_when_points_fall(council, data):
     choices = dict(card.choices)
     code = data.draw(st.sampled_from(sorted(choices)))
     current = sheet.leaf(code).option(choices[code]).points
-    lower = [o.number for o in sheet.leaf(code).options if o.points < current]
+    card_case = {sheet.leaf(c).option(n).case for c, n in choices.items()} - {None}
+    lower = [0] if current > 0 else []  # "không đạt" is always lower than a point
+    lower += [o.number for o in sheet.leaf(code).options if o.points < current and o.case in (None, *card_case)]
     if not lower:
         return
     choices[code] = data.draw(st.sampled_from(lower))

@@ -153,7 +153,7 @@ def test_wrong_ticks_are_refused(store, make_session):
 
     with pytest.raises(ScorecardError, match=r"sheet qd26-2026-01 has no criterion '9\.9'"):
         store.tick(sid, OPERATOR, "P01", "TV02", "9.9", 1)
-    with pytest.raises(ScorecardError, match=r"criterion 1\.1: expected an option between 1 and 3, got 4"):
+    with pytest.raises(ScorecardError, match=r"criterion 1\.1: expected an option between 0 and 3, got 4"):
         store.tick(sid, OPERATOR, "P01", "TV02", "1.1", 4)
 
 
@@ -400,13 +400,20 @@ def test_newer_schema_is_refused(store_url):
     engine.dispose()
 
     with pytest.raises(
-        StoreError, match=r"written by a newer ocop-scoring \(schema version 99; this one reads up to 2\)"
+        StoreError, match=r"written by a newer ocop-scoring \(schema version 99; this one reads up to 3\)"
     ):
         SessionStore(store_url)
 
 
-def test_older_schema_is_upgraded(store_url, make_session):
-    """A version-1 store (before imported_at) is upgraded when opened, its data intact."""
+def test_older_schema_is_upgraded(store_url, make_session, monkeypatch):
+    """A version-1 store (before imported_at, product cases and decisions) is upgraded when opened, its data intact.
+
+    The old store is made by dropping the newer columns, so it holds only what an old store could: no
+    product on sheet 26 (whose first case-bound tick records the product's case since schema 3).
+    """
+    from ocop_scoring import demo
+
+    monkeypatch.setattr(demo, "PRODUCTS", tuple(p for p in demo.PRODUCTS if p.sheet_id != "qd26-2026-26"))
     s = SessionStore(store_url)
     sid = make_session(s)
     before = s.results(sid).as_json()
@@ -414,12 +421,15 @@ def test_older_schema_is_upgraded(store_url, make_session):
     engine = sa.create_engine(store_url if "://" in store_url else f"sqlite:///{store_url}")
     with engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE ocop_sessions DROP COLUMN imported_at"))
+        conn.execute(sa.text("ALTER TABLE ocop_products DROP COLUMN case_code"))
+        conn.execute(sa.text("ALTER TABLE ocop_products DROP COLUMN knockout_kept"))
+        conn.execute(sa.text("DROP TABLE ocop_decisions"))
         conn.execute(sa.text("UPDATE ocop_meta SET value='1' WHERE key='schema_version'"))
     engine.dispose()
 
     upgraded = SessionStore(store_url)
 
-    assert upgraded.schema_version() == 2
+    assert upgraded.schema_version() == 3
     assert upgraded.results(sid).as_json() == before
     assert upgraded.verify(sid).ok
 

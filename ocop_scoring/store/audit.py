@@ -68,6 +68,7 @@ class Replayed:
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     recusals: dict[tuple[str, str], str] = field(default_factory=dict)
     cards: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def card(self, target: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,6 +151,14 @@ def _apply(state: Replayed, action: str, target: Mapping[str, Any], before: Any,
         state.recusals.pop((target["product"], target["member"]), None)
     elif action in ("knockout", "clear_knockout"):
         state.products[target["product"]]["knockout"] = after["knockout"]
+        if action == "knockout":
+            state.products[target["product"]].pop("knockout_kept", None)
+    elif action == "set_case":
+        state.products[target["product"]]["case"] = after["case"]
+    elif action == "keep_knockout":
+        state.products[target["product"]]["knockout_kept"] = after["knockout_kept"]
+    elif action in ("recognise", "central_result"):
+        state.decisions.append(dict(after))
     elif action == "open_round":
         product = state.products[target["product"]]
         product["round"] = after["round"]

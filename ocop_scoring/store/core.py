@@ -23,28 +23,39 @@ import os
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from attrs import frozen
-from sqlalchemy import and_, create_engine, delete, event, insert, select, update
+from sqlalchemy import and_, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from ocop_scoring.criteria_io import Library, parse_sheet
-from ocop_scoring.errors import AccessDenied, ScorecardError, SessionFinalised, SettingsError, StoreError
+from ocop_scoring.errors import (
+    AccessDenied,
+    Problem,
+    ScorecardError,
+    ScoresInputError,
+    SessionFinalised,
+    SettingsError,
+    StoreError,
+    verbatim,
+)
 from ocop_scoring.model import (
     ROLES,
     SCORING_ROLES,
     AuditEntry,
     Card,
     CouncilRules,
+    Decision,
     Member,
     MemberSpec,
     Product,
@@ -55,7 +66,7 @@ from ocop_scoring.model import (
     SessionState,
     Sheet,
 )
-from ocop_scoring.scoring import score_card
+from ocop_scoring.scoring import plan_sheet, score_card
 from ocop_scoring.store import schema
 from ocop_scoring.store.audit import GENESIS, canonical, check_chain, entry_hash
 
@@ -363,8 +374,8 @@ class SessionStore:
             msg = f"session id: expected lower-case letters, digits, '.', '_' or '-' (at most 64), got {session_id!r}"
             raise SettingsError(msg)
         ruleset = library.ruleset(ruleset_id)
-        level = level or ruleset.first_level.code
-        ruleset.level(level)
+        level = level or ruleset.first_level_on(held_on or None).code
+        ruleset.level(level, held_on or None)
         q = parse_quorum(quorum)
         rules = rules or CouncilRules()
         if rules.level not in (None, level):
@@ -574,6 +585,7 @@ class SessionStore:
                 )
             }
             position = len(existing)
+            council_province = _council_province(tx, session_id, specs)
             out: list[Product] = []
             for spec in specs:
                 if not SLUG.match(spec.product_id or ""):
@@ -585,6 +597,23 @@ class SessionStore:
                 if spec.sheet_id not in pinned:
                     msg = f"product {spec.product_id}: sheet {spec.sheet_id!r} is not one of the session's sheets ({min(pinned)} … {max(pinned)})"
                     raise SettingsError(msg)
+                province = _fold(spec.province)
+                if council_province and province and province != council_province[0]:
+                    msg = (
+                        f"product {spec.product_id}: province {spec.province.strip()!r} is not the council's province "
+                        f"{council_province[1]!r} (a provincial council scores its own province's products, "
+                        "Decision 26/2026, Điều 7); nothing was added"
+                    )
+                    raise SettingsError(msg)
+                case = spec.case.strip()
+                if case:
+                    codes = plan_sheet(self.sheet(session_id, spec.sheet_id)).case_codes
+                    if case not in codes:
+                        msg = (
+                            f"product {spec.product_id}: case {case!r} is not a case of sheet {spec.sheet_id} "
+                            f"({', '.join(codes) if codes else 'it has no cases'})"
+                        )
+                        raise SettingsError(msg)
                 values = {
                     "name": spec.name.strip(),
                     "sheet_id": spec.sheet_id,
@@ -601,13 +630,15 @@ class SessionStore:
                         round=1,
                         position=position,
                         knockout=None,
+                        case_code=case or None,
                         **values,
                     )
                 )
                 position += 1
                 existing.add(spec.product_id)
-                tx.audit(actor, "add_product", {"product": spec.product_id}, None, values)
-                out.append(Product(spec.product_id, **values))
+                logged = {**values, "case": case} if case else values
+                tx.audit(actor, "add_product", {"product": spec.product_id}, None, logged)
+                out.append(Product(spec.product_id, **values, case=case or None))
             return out
 
         return self._write(session_id, run)
@@ -671,6 +702,8 @@ class SessionStore:
                     r.dossier_notes,
                     r.knockout,
                     r.round,
+                    r.case_code,
+                    r.knockout_kept,
                 )
                 for r in conn.execute(
                     select(schema.products)
@@ -714,7 +747,15 @@ class SessionStore:
                     .order_by(schema.sheets.c.sheet_id)
                 )
             )
-            return SessionState(_session_from_row(row), members, products, cards, recusals, hashes)
+            decisions = tuple(
+                _decision_from_row(r)
+                for r in conn.execute(
+                    select(schema.decisions)
+                    .where(schema.decisions.c.session_id == session_id)
+                    .order_by(schema.decisions.c.seq)
+                )
+            )
+            return SessionState(_session_from_row(row), members, products, cards, recusals, hashes, decisions)
 
         return self._run(run, write=False)
 
@@ -856,6 +897,7 @@ class SessionStore:
             else:
                 choices[criterion] = option
             ordered = {leaf.code: choices[leaf.code] for leaf in sheet.leaves if leaf.code in choices}
+            self._settle_case(tx, actor, product, sheet, member_id, ordered)
             stamp = now()
             self._save_card(tx.conn, session_id, product_id, member_id, product["round"], ordered, card, stamp)
             target = {"product": product_id, "member": member_id, "round": product["round"]}
@@ -935,7 +977,8 @@ class SessionStore:
         card = self._load_card(tx.conn, session_id, product_id, member_id, product["round"])
         if card is not None and card.is_submitted:
             raise _submitted(card)
-        ordered = {leaf.code: int(choices[leaf.code]) for leaf in sheet.leaves if choices.get(leaf.code)}
+        ordered = {leaf.code: int(choices[leaf.code]) for leaf in sheet.leaves if choices.get(leaf.code) is not None}
+        self._settle_case(tx, actor, product, sheet, member_id, ordered)
         if submit:
             missing = score_card(sheet, ordered).missing
             if missing:
@@ -1121,7 +1164,9 @@ class SessionStore:
         def run(tx: _Tx) -> None:
             product = self._product(tx.conn, session_id, product_id)
             tx.conn.execute(
-                update(schema.products).where(_product_key(session_id, product_id)).values(knockout=reason.strip())
+                update(schema.products)
+                .where(_product_key(session_id, product_id))
+                .values(knockout=reason.strip(), knockout_kept=None)
             )
             tx.audit(
                 actor,
@@ -1155,6 +1200,222 @@ class SessionStore:
             )
 
         self._write(session_id, run)
+
+    def keep_despite_knockout(self, session_id: str, actor: Actor, product_id: str, reason: str) -> None:
+        """Record why the council keeps a product whose tick-decided knock-out rule the cards trigger.
+
+        The sheet's rule flags the product (``ProductResult.knockout_triggered``);
+        the rejection stays the council's decision: the secretary either knocks
+        the product out (``knock_out``, the note's text as the reason) or records
+        here why not. Secretary only, with a reason; an audit entry.
+        """
+        _require_admin(actor)
+        _require_reason(reason)
+
+        def run(tx: _Tx) -> None:
+            product = self._product(tx.conn, session_id, product_id)
+            if product["knockout"] is not None:
+                msg = f"product {product_id} is knocked out ({product['knockout']}): withdraw the knock-out first"
+                raise StoreError.coded("err_keep_knocked_out", msg, product=product_id)
+            tx.conn.execute(
+                update(schema.products).where(_product_key(session_id, product_id)).values(knockout_kept=reason.strip())
+            )
+            tx.audit(
+                actor,
+                "keep_knockout",
+                {"product": product_id},
+                {"knockout_kept": product["knockout_kept"]},
+                {"knockout_kept": reason.strip()},
+                reason.strip(),
+            )
+
+        self._write(session_id, run)
+
+    def recognise(
+        self,
+        session_id: str,
+        number: str,
+        signed_on: str,
+        products: Sequence[str] | None = None,
+        *,
+        actor: Actor = OPERATOR,
+    ) -> Decision:
+        """Record the decision recognising products the council proposed (Decision 26/2026, Điều 7.3 e).
+
+        ``products`` defaults to every product that may be recognised now: those the
+        council proposed (outcome ``propose_recognition``) and those the central
+        council returned below 90 at 3★ or 4★ (Điều 7.4). Each product named must be
+        one of them and not recognised already. Allowed on a finalised session (the
+        decision comes after the meeting); an audit entry.
+
+        Raises:
+            SettingsError: A bad number or date, or a product that may not be recognised (all or nothing).
+        """
+        _require_admin(actor)
+        number, signed_on = _decision_fields(number, signed_on)
+        state = self.state(session_id)
+        result = self.results(session_id, state)
+        eligible: dict[str, int] = {}
+        problems: list[str] = []
+        for p in state.products:
+            if p.product_id not in result:
+                continue
+            st = result.product(p.product_id).standing
+            if st.can_be_recognised:
+                eligible[p.product_id] = st.stars
+        if products is None:
+            chosen = list(eligible)
+            if not chosen:
+                msg = f"session {session_id}: no product awaits recognition (none proposed, none back from the Ministry below 90)"
+                raise SettingsError(msg)
+        else:
+            chosen = list(dict.fromkeys(products))
+            for pid in chosen:
+                if not state.has_product(pid):
+                    problems.append(f"product {pid}: not in session {session_id}")
+                elif pid not in eligible:
+                    why = (
+                        "it has no result" if pid not in result else _why_not_recognisable(result.product(pid).standing)
+                    )
+                    problems.append(f"product {pid}: may not be recognised ({why})")
+        if problems:
+            raise SettingsError("; ".join(problems) + "; nothing was recorded")
+        held_on = state.session.held_on
+        if held_on and signed_on < held_on:
+            msg = f"decision date: expected on or after the council's sitting ({held_on}), got {signed_on}"
+            raise SettingsError(msg)
+        return self._record_decision(session_id, actor, "recognition", number, signed_on, chosen, [])
+
+    def import_central_result(
+        self,
+        session_id: str,
+        document: Mapping[str, Any],
+        number: str,
+        signed_on: str,
+        *,
+        name: str = "central result",
+        actor: Actor = OPERATOR,
+    ) -> Decision:
+        """Record the central council's results for the products this session forwarded (Điều 7.4).
+
+        ``document`` is the central council's results as ``ocop score --format json``
+        (or ``ocop session results``) writes them, at level ``central``. Every product
+        in it must be one this session forwarded to the Ministry; all or nothing.
+
+        Raises:
+            ScoresInputError: Naming the file and each problem.
+        """
+        _require_admin(actor)
+        number, signed_on = _decision_fields(number, signed_on)
+        problems: list[Problem] = []
+        level = document.get("rules", {}).get("level") if isinstance(document, Mapping) else None
+        rows = document.get("products") if isinstance(document, Mapping) else None
+        if level != "central":
+            problems.append(Problem(name, None, "rules.level", "central (the Ministry's council's results)", level))
+        if not isinstance(rows, list):
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "products",
+                    "a list of products (ocop score --format json)",
+                    verbatim(type(rows).__name__),
+                )
+            )
+        if problems:
+            raise ScoresInputError(name, problems)
+        state = self.state(session_id)
+        result = self.results(session_id, state)
+        results: list[dict[str, Any]] = []
+        for i, row in enumerate(rows):
+            key = f"products[{i}]"
+            if not isinstance(row, Mapping):
+                problems.append(Problem(name, None, key, "a product object", verbatim(type(row).__name__)))
+                continue
+            pid, stars, mean = row.get("product_id"), row.get("stars"), row.get("mean_total")
+            if not isinstance(pid, str) or not state.has_product(pid):
+                problems.append(Problem(name, None, f"{key}.product_id", f"a product of session {session_id}", pid))
+                continue
+            if pid not in result or result.product(pid).outcome != "forward_to_ministry":
+                got = result.product(pid).outcome if pid in result else "no result"
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        f"{key}.product_id",
+                        "a product this council forwarded to the Ministry",
+                        verbatim(f"{pid} ({got})"),
+                    )
+                )
+                continue
+            if isinstance(stars, bool) or not isinstance(stars, int) or not 0 <= stars <= 5:
+                problems.append(Problem(name, None, f"{key}.stars", "a star level from 0 to 5", stars))
+                continue
+            if not isinstance(mean, str) or not re.fullmatch(r"\d{1,3}(\.\d{1,2})?", mean):
+                problems.append(Problem(name, None, f"{key}.mean_total", 'the mean as text, e.g. "88.50"', mean))
+                continue
+            results.append({"product_id": pid, "mean_total": mean, "stars": stars})
+        if not results and not problems:
+            problems.append(
+                Problem(name, None, "products", "at least one product this council forwarded", verbatim("none"))
+            )
+        if problems:
+            raise ScoresInputError(name, problems)
+        pids = [r["product_id"] for r in results]
+        return self._record_decision(session_id, actor, "central_result", number, signed_on, pids, results)
+
+    def _record_decision(
+        self,
+        session_id: str,
+        actor: Actor,
+        kind: str,
+        number: str,
+        signed_on: str,
+        products: list[str],
+        results: list[dict[str, Any]],
+    ) -> Decision:
+        def run(tx: _Tx) -> Decision:
+            seq = 1 + (
+                tx.conn.execute(
+                    select(func.max(schema.decisions.c.seq)).where(schema.decisions.c.session_id == session_id)
+                ).scalar()
+                or 0
+            )
+            taken = {
+                pid
+                for r in tx.conn.execute(
+                    select(schema.decisions.c.content).where(
+                        and_(schema.decisions.c.session_id == session_id, schema.decisions.c.kind == kind)
+                    )
+                )
+                for pid in json.loads(r.content)["products"]
+            }
+            again = [pid for pid in products if pid in taken]
+            if again:
+                what = "recognised" if kind == "recognition" else "returned from the central council"
+                msg = f"already {what} by a recorded decision: {', '.join(again)}; nothing was recorded"
+                raise SettingsError(msg)
+            stamp = now()
+            content = {"products": products, "results": results}
+            tx.conn.execute(
+                insert(schema.decisions).values(
+                    session_id=session_id,
+                    seq=seq,
+                    kind=kind,
+                    number=number,
+                    signed_on=signed_on,
+                    content=json.dumps(content, ensure_ascii=False, sort_keys=True),
+                    recorded_at=stamp,
+                )
+            )
+            after = {"seq": seq, "kind": kind, "number": number, "signed_on": signed_on, **content}
+            action = "recognise" if kind == "recognition" else "central_result"
+            tx.audit(actor, action, {"decision": seq}, None, after, number)
+            from ocop_scoring.store.session_file import decision_from_doc
+
+            return decision_from_doc({**after, "recorded_at": stamp})
+
+        return self._write(session_id, run, allow_finalised=True)
 
     def open_round(self, session_id: str, actor: Actor, product_id: str, reason: str) -> int:
         """Open a re-scoring round for a product after a discussion (secretary only).
@@ -1327,6 +1588,60 @@ class SessionStore:
                 )
         return product, self.sheet(session_id, product["sheet_id"])
 
+    def _settle_case(
+        self,
+        tx: _Tx,
+        actor: Actor,
+        product: Mapping[str, Any],
+        sheet: Sheet,
+        member_id: str,
+        choices: Mapping[str, int],
+    ) -> None:
+        """A choose-one-case sheet (26): a card's options are all of the product's case.
+
+        The product's case comes from its record (an import column), else the
+        first case-bound tick sets it (an audit entry). "Không đạt" (0) belongs
+        to every case.
+
+        Raises:
+            ScorecardError: An option of the other case, naming the criterion and both cases.
+        """
+        plan = plan_sheet(sheet)
+        if plan.case_table is None:
+            return
+        bound = [
+            (code, number, case)
+            for code, number in choices.items()
+            if code in plan.index and (case := plan.case_of(plan.index[code], number)) is not None
+        ]
+        if not bound:
+            return
+        known = product["case_code"]
+        case, source = (known, "the product's case") if known else (bound[0][2], f"criterion {bound[0][0]}")
+        wrong = [(code, number, c) for code, number, c in bound if c != case]
+        if wrong:
+            code, number, other = wrong[0]
+            leaf = sheet.leaf(code)
+            label = next((x.text_vi for x in leaf.cases if x.code == other), other)
+            msg = (
+                f"product {product['product_id']}, member {member_id}: criterion {code}: option {number} is of case "
+                f"{other} ({label}), but the product is scored in case {case} (set by {source}); a card uses the "
+                "options of one case"
+            )
+            raise ScorecardError(msg)
+        if not known:
+            tx.conn.execute(
+                update(schema.products).where(_product_key(tx.session_id, product["product_id"])).values(case_code=case)
+            )
+            tx.audit(
+                actor,
+                "set_case",
+                {"product": product["product_id"]},
+                {"case": None},
+                {"case": case},
+                f"first tick of case {case}: criterion {bound[0][0]}",
+            )
+
     def _load_card(
         self, conn: Connection, session_id: str, product_id: str, member_id: str, round_: int
     ) -> Card | None:
@@ -1421,7 +1736,13 @@ def _session_from_row(row: Mapping[str, Any]) -> Session:
         name=row["name"],
         level=row["level"],
         ruleset_id=row["ruleset_id"],
-        rules=CouncilRules(row["minimum_rule"], int(row["spread_threshold"]), bool(row["spread_strict"]), row["level"]),
+        rules=CouncilRules(
+            row["minimum_rule"],
+            int(row["spread_threshold"]),
+            bool(row["spread_strict"]),
+            row["level"],
+            row["held_on"] or None,
+        ),
         quorum=Fraction(row["quorum"]),
         status=row["status"],
         round_label=row["round_label"],
@@ -1451,6 +1772,67 @@ def parse_quorum(value: str | Fraction) -> Fraction:
         msg = f"quorum: expected more than 0 and at most 1, got {value!r}"
         raise SettingsError(msg)
     return q
+
+
+def _fold(text: str) -> str:
+    """A place name compared as people mean it: NFC, case and spacing ignored, "Tỉnh"/"Thành phố" dropped."""
+    folded = " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
+    for prefix in ("tỉnh ", "thành phố ", "tp. ", "tp "):
+        if folded.startswith(prefix):
+            return folded[len(prefix) :]
+    return folded
+
+
+def _council_province(tx: _Tx, session_id: str, specs: Sequence[ProductSpec]) -> tuple[str, str] | None:
+    """The province a provincial council scores (folded, as written): its products' province, else the first new one's.
+
+    None at another level (the Ministry's council scores every province's products) or when no product names one.
+    """
+    if tx.row["level"] != "province":
+        return None
+    for r in tx.conn.execute(
+        select(schema.products.c.province)
+        .where(schema.products.c.session_id == session_id)
+        .order_by(schema.products.c.position)
+    ):
+        if r.province.strip():
+            return _fold(r.province), r.province.strip()
+    for spec in specs:
+        if spec.province.strip():
+            return _fold(spec.province), spec.province.strip()
+    return None
+
+
+def _decision_fields(number: str, signed_on: str) -> tuple[str, str]:
+    """A decision's number ("123/QĐ-UBND") and ISO date, checked."""
+    text = unicodedata.normalize("NFC", (number or "").strip())
+    if not text or len(text) > 64 or "\n" in text:
+        msg = (
+            f"decision number: expected the decision's number, e.g. 123/QĐ-UBND (at most 64 characters), got {number!r}"
+        )
+        raise SettingsError(msg)
+    try:
+        day = date.fromisoformat((signed_on or "").strip()).isoformat()
+    except ValueError:
+        msg = f"decision date: expected a date YYYY-MM-DD, got {signed_on!r}"
+        raise SettingsError(msg) from None
+    return text, day
+
+
+def _why_not_recognisable(st: Any) -> str:
+    return {
+        "recognised": f"already recognised by decision {st.decision.number if st.decision else ''}",
+        "forwarded": "it reached 90 or more: it is forwarded to the Ministry; record the central council's result first",
+        "central_5_star": "the central council rated it 5★: the Ministry recognises it",
+        "rejected": "the council rejected it",
+        "not_recognised": f"the council did not propose it for recognition ({st.stars}★)",
+    }.get(st.status, st.status)
+
+
+def _decision_from_row(row: Any) -> Decision:
+    from ocop_scoring.store.session_file import _decision_doc, decision_from_doc
+
+    return decision_from_doc(_decision_doc(row._mapping))
 
 
 def _require_admin(actor: Actor) -> None:

@@ -7,6 +7,9 @@ version is upgraded in one transaction when opened; a newer one is refused):
 
 1. sessions, members, products, sheets, recusals, cards, audit.
 2. ``sessions.imported_at``: when a session was restored from an export file.
+3. ``products.case_code`` (sheet 26: the case a product is scored in), ``products.knockout_kept``
+   (why the council kept a product whose tick-decided knock-out rule was triggered), and
+   ``ocop_decisions`` (recognition decisions and the central council's results).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -89,6 +92,8 @@ products = Table(
     Column("knockout", Text),  # reason; NULL = not knocked out
     Column("round", Integer, nullable=False, default=1),
     Column("position", Integer, nullable=False),
+    Column("case_code", String(8)),  # schema 3; NULL = not yet known
+    Column("knockout_kept", Text),  # schema 3; NULL = no triggered rule kept
     PrimaryKeyConstraint("session_id", "product_id"),
     ForeignKeyConstraint(["session_id"], ["ocop_sessions.session_id"]),
     ForeignKeyConstraint(["session_id", "sheet_id"], ["ocop_sheets.session_id", "ocop_sheets.sheet_id"]),
@@ -152,6 +157,20 @@ audit = Table(
     ForeignKeyConstraint(["session_id"], ["ocop_sessions.session_id"]),
 )
 
+decisions = Table(
+    "ocop_decisions",
+    metadata,
+    Column("session_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),  # 1, 2, … in the order recorded
+    Column("kind", String(32), nullable=False),  # recognition / central_result
+    Column("number", Text, nullable=False),  # the decision's number, e.g. 123/QĐ-UBND
+    Column("signed_on", String(10), nullable=False),  # ISO date
+    Column("content", Text, nullable=False),  # JSON: {"products": [...], "results": [...]}
+    Column("recorded_at", String(32), nullable=False),
+    PrimaryKeyConstraint("session_id", "seq"),
+    ForeignKeyConstraint(["session_id"], ["ocop_sessions.session_id"]),
+)
+
 Index("ocop_cards_by_member", cards.c.session_id, cards.c.member_id)
 
 # --- upgrades ------------------------------------------------------------------------------------------
@@ -161,4 +180,10 @@ def _upgrade_1_to_2(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE ocop_sessions ADD COLUMN imported_at VARCHAR(32)")
 
 
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE ocop_products ADD COLUMN case_code VARCHAR(8)")
+    conn.exec_driver_sql("ALTER TABLE ocop_products ADD COLUMN knockout_kept TEXT")
+    decisions.create(conn)
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}

@@ -23,7 +23,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from ocop_scoring.errors import Problem, ScoresInputError, StoreError, verbatim
-from ocop_scoring.model import Card, Member, Product, Recusal, RuleSet, Session, SessionState, Sheet
+from ocop_scoring.model import (
+    Card,
+    CentralResult,
+    Decision,
+    Member,
+    Product,
+    Recusal,
+    RuleSet,
+    Session,
+    SessionState,
+    Sheet,
+)
 from ocop_scoring.store import schema
 from ocop_scoring.store.audit import canonical, check_chain, replay
 
@@ -61,6 +72,31 @@ PRODUCT_FIELDS = (
     "knockout",
     "round",
 )
+# Written only when set (schema 3), so a session without them reads and writes as before.
+PRODUCT_OPTIONAL_FIELDS = ("case", "knockout_kept")
+_PRODUCT_COLUMNS = {"case": "case_code", "knockout_kept": "knockout_kept"}
+
+
+def _product_doc(r: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: r[k] for k in ("product_id", *PRODUCT_FIELDS)}
+    for key in PRODUCT_OPTIONAL_FIELDS:
+        value = r.get(_PRODUCT_COLUMNS[key])
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _decision_doc(r: Mapping[str, Any]) -> dict[str, Any]:
+    content = json.loads(r["content"])
+    return {
+        "seq": r["seq"],
+        "kind": r["kind"],
+        "number": r["number"],
+        "signed_on": r["signed_on"],
+        "products": content["products"],
+        "results": content.get("results", []),
+        "recorded_at": r["recorded_at"],
+    }
 
 
 def snapshot(conn: Connection, session_id: str) -> dict[str, Any]:
@@ -94,7 +130,7 @@ def snapshot(conn: Connection, session_id: str) -> dict[str, Any]:
             )
         ],
         "products": [
-            {k: r[k] for k in ("product_id", *PRODUCT_FIELDS)}
+            _product_doc(r)
             for r in conn.execute(
                 select(schema.products)
                 .where(schema.products.c.session_id == session_id)
@@ -144,6 +180,14 @@ def snapshot(conn: Connection, session_id: str) -> dict[str, Any]:
             ).mappings()
         ],
     }
+    decisions = [
+        _decision_doc(r)
+        for r in conn.execute(
+            select(schema.decisions).where(schema.decisions.c.session_id == session_id).order_by(schema.decisions.c.seq)
+        ).mappings()
+    ]
+    if decisions:  # schema 3; absent from older files
+        doc["decisions"] = decisions
     return doc
 
 
@@ -194,7 +238,10 @@ def check(doc: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"member {mid}: table says {members.get(mid)}, the audit log says {replayed.members.get(mid)}"
             )
-    products = {p["product_id"]: {k: p[k] for k in PRODUCT_FIELDS} for p in doc["products"]}
+    products = {
+        p["product_id"]: {k: p[k] for k in (*PRODUCT_FIELDS, *PRODUCT_OPTIONAL_FIELDS) if k in p}
+        for p in doc["products"]
+    }
     for pid in sorted(set(products) | set(replayed.products)):
         if products.get(pid) != replayed.products.get(pid):
             problems.append(
@@ -206,6 +253,12 @@ def check(doc: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"recusal {key[0]}/{key[1]}: table says {recusals.get(key)!r}, the audit log says {replayed.recusals.get(key)!r}"
             )
+    logged = [{k: v for k, v in d.items() if k != "recorded_at"} for d in replayed.decisions]
+    held = [{k: v for k, v in d.items() if k != "recorded_at"} for d in doc.get("decisions", [])]
+    if logged != held:
+        problems.append(
+            f"decisions: the file or table holds {len(held)}, the audit log records {len(logged)}, or they differ"
+        )
     cards = {
         (c["product_id"], c["member_id"], int(c["round"])): {
             "choices": c["choices"],
@@ -348,7 +401,22 @@ def import_document(conn: Connection, doc: Mapping[str, Any]) -> Session:
     for i, m in enumerate(doc["members"]):
         conn.execute(insert(schema.members).values(session_id=sid, position=i, token=secrets.token_urlsafe(18), **m))
     for i, p in enumerate(doc["products"]):
-        conn.execute(insert(schema.products).values(session_id=sid, position=i, **p))
+        values = {k: v for k, v in p.items() if k not in PRODUCT_OPTIONAL_FIELDS}
+        extra = {_PRODUCT_COLUMNS[k]: p[k] for k in PRODUCT_OPTIONAL_FIELDS if k in p}
+        conn.execute(insert(schema.products).values(session_id=sid, position=i, **values, **extra))
+    for d in doc.get("decisions", []):
+        content = {"products": d["products"], "results": d.get("results", [])}
+        conn.execute(
+            insert(schema.decisions).values(
+                session_id=sid,
+                seq=d["seq"],
+                kind=d["kind"],
+                number=d["number"],
+                signed_on=d["signed_on"],
+                content=json.dumps(content, ensure_ascii=False, sort_keys=True),
+                recorded_at=d["recorded_at"],
+            )
+        )
     for r in doc["recusals"]:
         conn.execute(insert(schema.recusals).values(session_id=sid, **r))
     for c in doc["cards"]:
@@ -396,6 +464,20 @@ def state_from_document(doc: Mapping[str, Any]) -> SessionState:
         ),
         tuple(Recusal(r["product_id"], r["member_id"], r["reason"]) for r in doc["recusals"]),
         tuple((x["sheet_id"], x["sha256"]) for x in doc["sheets"]),
+        tuple(decision_from_doc(d) for d in doc.get("decisions", [])),
+    )
+
+
+def decision_from_doc(d: Mapping[str, Any]) -> Decision:
+    """A decision of a session file (or of the store's row, as ``_decision_doc`` reads it)."""
+    return Decision(
+        int(d["seq"]),
+        d["kind"],
+        d["number"],
+        d["signed_on"],
+        tuple(d["products"]),
+        tuple(CentralResult(r["product_id"], r["mean_total"], int(r["stars"])) for r in d.get("results", [])),
+        d.get("recorded_at", ""),
     )
 
 
