@@ -460,6 +460,7 @@ def _table_columns(ps: _Products, parts: Sequence[str]) -> dict[str, list[str]]:
         "forwarded_to": _choose(ps.forwarded, level.forwards_to or "", ""),
         "rank": _nullable_ints(ps.rank("rank"), ""),
         "overall_rank": _nullable_ints(ps.rank("overall"), ""),
+        "outcome": [OUTCOMES[v] for v in ps.array("outcome").tolist()],
     }
 
 

@@ -1013,6 +1013,7 @@ class CouncilResult:
                     "forwarded_to": r.forwarded_to or "",
                     "rank": "" if r.rank is None else r.rank,
                     "overall_rank": "" if r.overall_rank is None else r.overall_rank,
+                    "outcome": r.outcome,
                 }
             )
         return rows
