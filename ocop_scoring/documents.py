@@ -3,14 +3,20 @@
 Layer: report. Imports: report (sources and results), scoring, xlsx_fast, texts.
 
 - ``phieu/<product>.xlsx`` (one worksheet per member) and ``phieu/<product>.pdf``: each member's
-  filled criteria sheet, "Bộ tiêu chí … (Kiêm phiếu đánh giá sản phẩm OCOP)", with the ticks, the
-  totals, "Ý kiến của người đánh giá" and the signature block;
+  filled criteria sheet, "Bộ tiêu chí … (Kiêm phiếu đánh giá sản phẩm OCOP)", with the ticks (a
+  criterion the member found "không đạt", option 0, shows a ticked row "Không đạt (0 điểm)" after
+  its options), the totals, "Ý kiến của người đánh giá" and the signature block;
 - ``bang-tong-hop``: the summary table (member totals, mean, parts, spread, band, star, unmet
-  minimums, rank);
+  minimums, rank, the council's proposal);
 - ``bien-ban``: the minutes of the council meeting (composition, attendance and quorum, products,
-  results, products discussed after a spread flag and the rounds that followed, recognition and
-  forwarding decisions);
+  results, products discussed after a spread flag and the rounds that followed, knock-out notes
+  that members' ticks triggered and what the council decided, and the council's proposals);
 - ``de-nghi-5-sao``: the products proposed to the Ministry for 5★.
+
+The wording follows Decision 26/2026, Điều 7.3: a provincial council evaluates and *proposes*
+("đề xuất công nhận N★"); the Chủ tịch UBND tỉnh recognises. A product of 90 points or more is
+"đạt từ 90 điểm: đề nghị Bộ đánh giá 5★" and is not counted among the products proposed for
+recognition. The proposal of each product comes from ``ProductResult.outcome``.
 
 Each document is built once as rows (``xlsx_fast.Worksheet``) and written both as XLSX and, through
 an HTML rendering of the same rows, as PDF (printed by headless Chromium). The XLSX files depend
@@ -26,10 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocop_scoring.explain import format_mean
-from ocop_scoring.model import Card, Product, Sheet
+from ocop_scoring.explain import format_mean, format_points
+from ocop_scoring.model import NOT_MET, Card, Product, Sheet
 from ocop_scoring.report import ReportSource, SessionReport
-from ocop_scoring.scoring import score_card
+from ocop_scoring.scoring import ProductResult, score_card
 from ocop_scoring.texts import load_texts
 from ocop_scoring.xlsx_fast import Cell, Worksheet, cell, text_height, write_workbook
 
@@ -48,6 +54,16 @@ class Documents:
 
 def _t(key: str) -> str:
     return load_texts().t(key, "vi")
+
+
+def outcome_text(report: SessionReport, r: ProductResult) -> str:
+    """What the council proposes for a product, in Vietnamese ("đề xuất công nhận 4★", …)."""
+    level = report.result.level
+    threshold = level.forwards_from_total
+    return _t("rep_outcome_" + r.outcome).format(
+        stars=r.stars,
+        threshold="" if threshold is None else format_points(threshold, "vi"),
+    )
 
 
 # --- the filled criteria sheet -------------------------------------------------------------------------
@@ -131,6 +147,10 @@ def filled_sheet(
                         ],
                         text_height(text, SHEET_WIDTHS[1]),
                     )
+                if choices.get(node.code) == NOT_MET:  # "không đạt": none of the printed options, 0 points
+                    text = _t("doc_not_met")
+                    text = text[:1].upper() + text[1:]
+                    ws.add([cell(None, "chosen"), cell(text, "chosen"), cell(0, "number"), cell("x", "mark")])
                 if node.code in scored.not_counted or (node.code in scored.not_applicable and node.code not in choices):
                     ws.add([None, cell(_t("doc_not_counted").format(points=counted.get(node.code, 0)), "note")])
     ws.blank()
@@ -176,8 +196,9 @@ def summary_table(report: SessionReport) -> Worksheet:
         "Chưa đạt tối thiểu",
         "Hạng trong bộ",
         "Hạng chung",
+        "Đề xuất của Hội đồng",
     ]
-    widths = [4, 7, 24, 12] + [6.5] * len(members) + [5, 7, 6, 6, 6, 8, 7, 7, 16, 7, 7]
+    widths = [4, 7, 24, 12] + [6.5] * len(members) + [5, 7, 6, 6, 6, 8, 7, 7, 16, 7, 7, 20]
     ws = Worksheet(title="Bảng tổng hợp", widths=widths, landscape=True)
     name = src.state.session.name if src.state else _t("rep_title_csv")
     ws.add([cell("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP", "title")], merge_to=len(heads))
@@ -210,8 +231,9 @@ def summary_table(report: SessionReport) -> Worksheet:
             cell(", ".join(f"{u.criterion} ({u.for_stars}★≥{u.required})" for u in r.unmet_minimums), "text"),
             cell(r.rank if r.rank is not None else "—", "number"),
             cell(r.overall_rank if r.overall_rank is not None else "—", "number"),
+            cell(outcome_text(report, r), "text"),
         ]
-        ws.add(row, text_height(p.name if p else "", 28))
+        ws.add(row, max(text_height(p.name if p else "", 28), text_height(outcome_text(report, r), 20)))
     ws.blank()
     rules = report._rules_text()
     ws.add(
@@ -283,34 +305,69 @@ def minutes(report: SessionReport) -> Worksheet:
     )
     ws.add([cell("II. NỘI DUNG", "bold")], merge_to=4)
     result = report.result
-    by_star: dict[str, int] = {}
+    threshold = result.level.forwards_from_total
+    at_least = f"đạt từ {format_points(threshold, 'vi')} điểm trở lên" if threshold is not None else ""
+    counts: dict[tuple[int, int], int] = {}  # (outcome in _OUTCOME_ORDER, stars proposed) -> products
     for r in result:
-        key = "bị loại" if r.rejected else f"{r.stars} sao"
-        by_star[key] = by_star.get(key, 0) + 1
-    _paragraphs(
-        ws,
-        [
-            f"Hội đồng đánh giá {len(state.products)} sản phẩm theo {report.src.ruleset.decision_vi}; mỗi thành viên chấm trên "
-            "phiếu đánh giá của bộ tiêu chí tương ứng; điểm của sản phẩm là trung bình cộng tổng điểm của các thành viên.",
-            f"Quy tắc áp dụng: {report._rules_text()}.",
-            "Kết quả theo hạng: " + "; ".join(f"{k}: {v}" for k, v in sorted(by_star.items())) + ".",
-        ],
+        key = (_OUTCOME_ORDER.index(r.outcome), r.stars if r.outcome == "propose_recognition" else 0)
+        counts[key] = counts.get(key, 0) + 1
+    wording = {
+        "propose_recognition": "đề xuất công nhận {stars}★",
+        "forward_to_ministry": f"{at_least}, đề nghị Bộ Nông nghiệp và Môi trường đánh giá 5★",
+        "forward_to_province": f"{at_least}, đề nghị Hội đồng cấp tỉnh đánh giá",
+        "not_recognised": "không đủ điều kiện đề xuất công nhận",
+        "rejected": "bị loại",
+        "propose_5_star": "đề xuất Bộ trưởng công nhận 5★",
+        "below_5_star": "chưa đạt 5★",
+    }
+    tally = "; ".join(
+        f"{n} sản phẩm {wording[_OUTCOME_ORDER[order]].format(stars=stars)}"
+        for (order, stars), n in sorted(counts.items())
     )
+    proposed = sum(1 for r in result if r.outcome == "propose_recognition")
+    forwarded = sum(1 for r in result if r.outcome == "forward_to_ministry")
+    who = "Chủ tịch UBND cấp tỉnh" if result.level.code == "province" else "cấp có thẩm quyền"
+    paragraphs = [
+        f"Hội đồng đánh giá {len(state.products)} sản phẩm theo {report.src.ruleset.decision_vi}; mỗi thành viên chấm trên "
+        "phiếu đánh giá của bộ tiêu chí tương ứng (tiêu chí mà sản phẩm không đạt phương án nào được ghi «không đạt "
+        "(0 điểm)»); điểm của sản phẩm là trung bình cộng tổng điểm của các thành viên.",
+        f"Quy tắc áp dụng: {report._rules_text()}.",
+        f"Kết quả: {tally}.",
+    ]
+    if any(r.outcome in ("propose_recognition", "forward_to_ministry") for r in result):
+        paragraphs.append(
+            f"Hội đồng đề xuất {who} công nhận {proposed} sản phẩm (danh sách tại mục V)."
+            + (
+                f" {forwarded} sản phẩm {at_least} được đề nghị Bộ Nông nghiệp và Môi trường đánh giá 5★ và không "
+                "tính vào số sản phẩm đề xuất công nhận ở cấp tỉnh."
+                if forwarded
+                else ""
+            )
+        )
+    _paragraphs(ws, paragraphs)
     discussed = _discussions(report)
     ws.add([cell("III. CÁC SẢN PHẨM PHẢI THẢO LUẬN (CHÊNH LỆCH ĐIỂM VƯỢT NGƯỠNG)", "bold")], merge_to=4)
     if discussed:
         _paragraphs(ws, discussed)
     else:
         _paragraphs(ws, ["Không có sản phẩm nào có chênh lệch điểm giữa các thành viên vượt ngưỡng."])
-    ws.add([cell("IV. KẾT QUẢ VÀ KIẾN NGHỊ", "bold")], merge_to=4)
+    ws.add([cell("IV. GHI CHÚ LOẠI DO PHIẾU ĐÁNH GIÁ KÍCH HOẠT", "bold")], merge_to=4)
+    _paragraphs(ws, _knockout_flags(report) or ["Không có ghi chú loại nào được kích hoạt theo phiếu đánh giá."])
+    ws.add([cell("V. KẾT QUẢ VÀ KIẾN NGHỊ", "bold")], merge_to=4)
     ws.add([cell("STT", "header"), cell("Sản phẩm", "header"), cell("Kết quả", "header"), cell("Kiến nghị", "header")])
     for i, r in enumerate(result, start=1):
         p = report._products.get(r.product_id)
         name = f"{r.product_id} — {p.name}" if p else r.product_id
-        outcome = "Bị loại" if r.rejected else f"{r.mean_text} điểm, {r.stars} sao"
+        if r.rejected:
+            outcome = "Bị loại"
+        elif r.outcome in ("forward_to_ministry", "forward_to_province"):
+            outcome = f"{r.mean_text} điểm"
+        else:
+            outcome = f"{r.mean_text} điểm, {r.stars} sao"
+        proposal = outcome_text(report, r)
         ws.add(
-            [cell(i, "number"), cell(name, "text"), cell(outcome, "text"), cell(report._recognition(r), "text")],
-            text_height(name, 40),
+            [cell(i, "number"), cell(name, "text"), cell(outcome, "text"), cell(proposal, "text")],
+            max(text_height(name, 40), text_height(proposal, 22)),
         )
     ws.blank()
     _paragraphs(ws, [f"Biên bản lập xong lúc …… giờ …… cùng ngày. Mã kiểm tra nhật ký phiên: {s.head_hash}."], "note")
@@ -323,6 +380,44 @@ def minutes(report: SessionReport) -> Worksheet:
     chair = next((m.name for m in state.members if m.role == "chair"), "")
     ws.add([None, cell(secretary, "bold"), cell(chair, "bold")])
     return ws
+
+
+def _knockout_flags(report: SessionReport) -> list[str]:
+    """Knock-out notes decided by ticks that members' cards trigger: the criterion, the members, the decision.
+
+    A triggered note only flags the product: rejecting it is the council's decision (recorded with
+    ``ocop session knockout``, or the reason it was kept).
+    """
+    state = report.src.state
+    out = []
+    for r in report.result:
+        if not r.knockout_triggered:
+            continue
+        sheet = report.src.sheets[r.sheet_id]
+        p = report._products.get(r.product_id)
+        for flag in r.knockout_triggered:
+            node = sheet.criterion(flag.criterion)
+            rule = next(x for x in node.knockout_rules if x.note == flag.note and x.decided_by == "ticks")
+            members = ", ".join(
+                f"{m} ({state.member(m).name})" if state is not None and state.has_member(m) else m
+                for m in flag.members
+            )
+            kept = getattr(p, "knockout_kept", None) if p is not None else None
+            if r.rejected:
+                decided = f"loại sản phẩm (lý do: {r.rejection_reason or '……'})."
+            elif kept:
+                decided = f"không loại sản phẩm (lý do: {kept})."
+            else:
+                decided = "……………………………………………………"
+            points = "0 điểm" if rule.max_points == 0 else f"không quá {rule.max_points} điểm"
+            note = node.knockout_vi[flag.note].strip()
+            end = "" if note.endswith((".", "!", "?", "…")) else "."
+            out.append(
+                f"{r.product_id}, tiêu chí {flag.criterion}: «{note}»{end} Ghi chú loại "
+                f"này được kích hoạt vì phiếu của {members} cho {points} ở tiêu chí {', '.join(rule.criteria)}. "
+                f"Việc loại sản phẩm do Hội đồng quyết định. Quyết định của Hội đồng: {decided}"
+            )
+    return out
 
 
 def _discussions(report: SessionReport) -> list[str]:
@@ -358,7 +453,7 @@ def five_star_list(report: SessionReport) -> Worksheet:
     ws.blank()
     header = ws.add([cell(h, "header") for h in heads])
     ws.print_title_rows = (header, header)
-    forwarded = [r for r in report.result if r.forwarded_to]
+    forwarded = [r for r in report.result if r.outcome == "forward_to_ministry"]
     for i, r in enumerate(forwarded, start=1):
         p = report._products.get(r.product_id)
         note = (
@@ -393,6 +488,17 @@ def five_star_list(report: SessionReport) -> Worksheet:
         merge_to=len(heads),
     )
     return ws
+
+
+_OUTCOME_ORDER = (  # the order of the minutes' tally
+    "propose_5_star",
+    "propose_recognition",
+    "forward_to_ministry",
+    "forward_to_province",
+    "below_5_star",
+    "not_recognised",
+    "rejected",
+)
 
 
 # --- HTML and PDF ---------------------------------------------------------------------------------------

@@ -368,16 +368,11 @@ class SessionReport:
         return Block("".join(out))
 
     def _recognition(self, r: Any) -> str:
-        t = self.t
-        if r.rejected:
-            return t("rep_rec_rejected")
-        if r.forwarded_to:
-            return t("rep_rec_forwarded").format(level=t("level_" + r.forwarded_to))
-        if r.certified_by:
-            return t("rep_rec_certified").format(level=t("level_" + r.certified_by), stars=r.stars)
-        if not r.recognized:
-            return t("rep_rec_none")
-        return t("rep_rec_other")
+        """What the council proposes for a product (its ``outcome``): a council proposes, it never recognises."""
+        threshold = self.result.level.forwards_from_total
+        return self.t("rep_outcome_" + r.outcome).format(
+            stars=r.stars, threshold="" if threshold is None else format_points(threshold, self.lang)
+        )
 
     def charts(self) -> Block:
         """Stars per product group, part means per product, and each product's member totals."""

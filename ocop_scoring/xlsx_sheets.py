@@ -8,12 +8,29 @@ title block, then one row per part, group, criterion and option, with a
 yellow "Chọn (x)" cell beside every option. The member (or the secretary,
 copying a paper form) types an ``x`` beside one option per criterion.
 
+The printed sheets are checklists: a product may reach none of a criterion's
+options ("không đạt", 0 points; option 0, ``model.NOT_MET``). Every scored
+criterion whose printed options have no 0-point one gets, after them, a box
+"Không đạt (0 điểm)" (italic, grey), read back as option 0. A criterion
+that prints a 0-point option needs no box (that option is "không đạt"); a
+choice 0 given to the writer there is pre-marked on that option. A criterion
+with no mark at all stays blank, as before: incomplete unless the sheet lets
+it be left blank.
+
 A very hidden worksheet ``_ocop`` holds the metadata (``ScoringSheetMeta``)
 and the map from each mark cell's row to (criterion, option), with a digest
 over both; ``read_scoring_sheet`` reads the marks through that map only (never
 from the visible text), checks that each mapped row still shows its criterion
-code (and option number) so that no row was inserted or deleted, and reports
-every problem of the file at once as a ``ScoresInputError``.
+code (and option number, or the box's label) so that no row was inserted or
+deleted, and reports every problem of the file at once as a
+``ScoresInputError``.
+
+The layout is versioned by the ``format`` cell (``_ocop!B1``, covered by the
+digest). ``ocop-scoring-sheet/2`` (written now): the map's option -1 is a
+criterion's own row, 0 the "Không đạt" box, 1… the printed options.
+``ocop-scoring-sheet/1`` (sheets written before the box existed) is still
+read: there the map's option 0 is the criterion's own row and there is no
+box, so such a sheet can only record printed options.
 
 Row heights are set explicitly (an estimate from a word wrap): neither Excel
 nor LibreOffice fits merged rows by itself, and fixed heights print the same
@@ -43,10 +60,14 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ocop_scoring.errors import ProblemCollector, ScorecardError, ScoresInputError, verbatim
-from ocop_scoring.model import Criterion, Option, Sheet
+from ocop_scoring.model import NOT_MET, NOT_MET_TEXT_VI, Criterion, Option, Sheet
 from ocop_scoring.scoring import score_card
 
-FORMAT = "ocop-scoring-sheet/1"
+FORMAT = "ocop-scoring-sheet/2"  # the layout written now: with the "Không đạt (0 điểm)" boxes
+FORMAT_1 = "ocop-scoring-sheet/1"  # the layout before the boxes: still read
+FORMATS = (FORMAT, FORMAT_1)
+HEADING = -1  # the map's option for a criterion's own row (format 1 wrote 0 there)
+NOT_MET_LABEL = "Không đạt (0 điểm)"  # the box after the printed options (option 0, model.NOT_MET)
 META_SHEET = "_ocop"
 WORKSHEET = "Phiếu đánh giá"
 COLUMNS = ("Mã", "Tiêu chí / Phương án", "Điểm", "Chọn (x)")
@@ -80,7 +101,10 @@ class ScoringSheetMeta:
 
 @frozen
 class FilledSheet:
-    """A scoring sheet read back: its metadata, the marked options in printed order and the comment."""
+    """A scoring sheet read back: its metadata, the marked options in printed order and the comment.
+
+    ``choices`` holds (criterion code, option number); 0 is a ticked "Không đạt" box.
+    """
 
     meta: ScoringSheetMeta
     choices: tuple[tuple[str, int], ...]
@@ -144,7 +168,7 @@ class _Writer:
         self.choices = choices
         self.row = 0
         self.heights: dict[int, float] = {}
-        self.marks: list[tuple[int, str, int]] = []  # (row, criterion, option); option 0: criterion row
+        self.marks: list[tuple[int, str, int]] = []  # (row, criterion, option); HEADING: criterion row, 0: box
         self.leaf_rows: dict[str, tuple[int, int]] = {}  # first and last option row of each leaf
 
     # one row ---------------------------------------------------------------------------------------
@@ -252,7 +276,8 @@ class _Writer:
             self.wide(text, size=10, italic=True, color=_RED)
         self.wide(
             "Hướng dẫn: với mỗi tiêu chí, đánh dấu x vào một ô màu vàng (cột “Chọn (x)”) bên cạnh phương án được "
-            "chọn. Không chèn, xoá hay di chuyển dòng.",
+            f"chọn; nếu sản phẩm không đạt phương án nào, đánh dấu x vào ô “{NOT_MET_LABEL}”. Không chèn, xoá hay "
+            "di chuyển dòng.",
             size=10,
             italic=True,
         )
@@ -295,7 +320,7 @@ class _Writer:
             node.code, node.text_vi, node.max_points, font=_font(11, bold=True), fill=fill, indent=indent
         )
         if node.is_leaf:
-            self.marks.append((heading_row, node.code, 0))
+            self.marks.append((heading_row, node.code, HEADING))
         if node.condition is not None:
             self.note(f"({node.condition.note_vi})", indent=indent + 1)
         for text in node.notes_vi:
@@ -314,6 +339,9 @@ class _Writer:
         current_case: str | None = None
         first = last = 0
         chosen = self.choices.get(leaf.code)
+        if chosen == NOT_MET and leaf.prints_zero_option:
+            # no box here: the printed 0-point option is "không đạt" (the same 0 points)
+            chosen = next(o.number for o in leaf.options if o.points == 0)
         for option in leaf.options:
             if option.case is not None and option.case != current_case:
                 current_case = option.case
@@ -337,6 +365,20 @@ class _Writer:
             if option.anomaly is not None:
                 self.note(_anomaly_text(option.anomaly.note_vi), color=_GREY, size=9, indent=indent + 1)
                 last = self.row
+        if not leaf.prints_zero_option:
+            r = self.table_row(
+                leaf.code,
+                NOT_MET_LABEL,
+                0,
+                font=_font(11, italic=True, color=_GREY),
+                code_font=_font(9, color=_GREY),
+                indent=indent,
+                mark=True,
+            )
+            if chosen == NOT_MET:
+                self.ws[f"D{r}"].value = "x"
+            self.marks.append((r, leaf.code, NOT_MET))
+            last = r
         self.leaf_rows[leaf.code] = (first, last)
 
     def total(self) -> int:
@@ -433,9 +475,11 @@ def write_scoring_sheet(
 ) -> Path:
     """Write one member's scoring sheet for one product, laid out like the printed form.
 
-    ``choices`` (criterion code -> option number) are pre-marked with ``x`` and
-    ``comment`` written into the comment cell, e.g. to print a card entered on
-    screen.
+    ``choices`` (criterion code -> option number, 0 for "không đạt") are
+    pre-marked with ``x`` and ``comment`` written into the comment cell, e.g.
+    to print a card entered on screen. A 0 is marked in the criterion's
+    "Không đạt (0 điểm)" box, or on its printed 0-point option when it prints
+    one (and then reads back as that option, worth the same 0 points).
 
     Raises:
         ValueError: If ``meta`` names another sheet or another version of it.
@@ -498,7 +542,7 @@ def write_scoring_sheet(
     ws.oddFooter.center.size = 8
     ws.sheet_view.zoomScale = 100
 
-    mark_rows = [r for r, _, option in writer.marks if option]
+    mark_rows = [r for r, _, option in writer.marks if option != HEADING]
     if mark_rows:
         validation = DataValidation(
             type="list",
@@ -523,9 +567,12 @@ def write_scoring_sheet(
     return path
 
 
-def _digest(meta: Mapping[str, Any], layout: Mapping[str, str], marks: Iterable[tuple[int, str, int]]) -> str:
+def _digest(
+    meta: Mapping[str, Any], layout: Mapping[str, str], marks: Iterable[tuple[int, str, int]], fmt: str = FORMAT
+) -> str:
+    """The digest over the metadata, layout and map as written on disk in the layout ``fmt``."""
     payload = {
-        "format": FORMAT,
+        "format": fmt,
         "meta": {name: str(meta[name]).strip() for name in _META_FIELDS},
         "layout": {name: str(layout[name]).strip() for name in _LAYOUT_FIELDS},
         "map": [[r, code, option] for r, code, option in marks],
@@ -539,7 +586,14 @@ def _write_meta(
 ) -> None:
     ws = wb.create_sheet(META_SHEET)
     values = {name: getattr(meta, name) for name in _META_FIELDS}
-    ws.append(["format", FORMAT, "Written by ocop_scoring; do not edit."])
+    ws.append(
+        [
+            "format",
+            FORMAT,
+            "Written by ocop_scoring; do not edit. Map option -1: the criterion's row; 0: its Không đạt box;"
+            " 1…: its printed options.",
+        ]
+    )
     for name in _META_FIELDS:
         ws.append([name, values[name]])
     for name in _LAYOUT_FIELDS:
@@ -715,11 +769,11 @@ def _read_meta(
     count_before = len(problems.items)
 
     line, fmt = fields.get("format", (None, None))
-    if fmt != FORMAT:
+    if fmt not in FORMATS:
         problems.add(
             line or 1,
             f"{where}.format",
-            FORMAT,
+            f"{FORMAT} (or the older {FORMAT_1})",
             verbatim("nothing") if fmt is None else _shown(fmt),
         )
     texts: dict[str, str] = {}
@@ -779,8 +833,8 @@ def _read_meta(
     if len(problems.items) > count_before:
         return None, None, None, None
 
-    assert sheet is not None and round_ is not None
-    digest = _digest(texts, texts, marks)
+    assert sheet is not None and round_ is not None and isinstance(fmt, str)
+    digest = _digest(texts, texts, marks, fmt)
     if digest != texts["digest"]:
         problems.add(
             fields["digest"][0],
@@ -800,7 +854,9 @@ def _read_meta(
             verbatim(f"a form made from another version of {sheet.sheet_id} (sha256 {meta.sheet_sha256[:12]}…)"),
         )
         return None, None, None, None
-    if not _map_fits(sheet, marks):
+    if fmt == FORMAT_1:  # its option 0 is the criterion's row; it has no "Không đạt" box
+        marks = [(r, code, HEADING if option == 0 else option) for r, code, option in marks]
+    if not _map_fits(sheet, marks, with_boxes=fmt != FORMAT_1):
         problems.add(
             map_start,
             f"{where}.map",
@@ -812,8 +868,13 @@ def _read_meta(
     return meta, layout, marks, sheet
 
 
-def _map_fits(sheet: Sheet, marks: list[tuple[int, str, int]]) -> bool:
-    expected = sorted((leaf.code, n) for leaf in sheet.leaves for n in range(len(leaf.options) + 1))
+def _map_fits(sheet: Sheet, marks: list[tuple[int, str, int]], *, with_boxes: bool) -> bool:
+    expected = sorted(
+        (leaf.code, n)
+        for leaf in sheet.leaves
+        for n in (HEADING, *range(1, len(leaf.options) + 1))
+        + ((NOT_MET,) if with_boxes and not leaf.prints_zero_option else ())
+    )
     rows = [r for r, _, _ in marks]
     return sorted((code, option) for _, code, option in marks) == expected and len(set(rows)) == len(rows)
 
@@ -824,20 +885,31 @@ def _check_layout(
     """Whether every mapped row still shows what was written there: no row inserted or deleted.
 
     A criterion's row shows its code and text; an option's row its criterion's
-    code and "N. " before the option text.
+    code and "N. " before the option text; a "Không đạt" box its criterion's
+    code and the box's label.
     """
     wrong: list[tuple[int, str, int, str]] = []
     for r, code, option in sorted(marks):
         row = cells.get(r, {})
         shown_code = _text_of(row.get("A"))
         text = _text_of(row.get("B"))
-        fits = text.startswith(f"{option}. ") if option else text == sheet.leaf(code).text_vi.strip()
+        if option == HEADING:
+            fits = text == sheet.leaf(code).text_vi.strip()
+        elif option == NOT_MET:
+            fits = text == NOT_MET_LABEL
+        else:
+            fits = text.startswith(f"{option}. ")
         if shown_code != code or not fits:
             wrong.append((r, code, option, shown_code))
     if not wrong:
         return True
     r, code, option, shown_code = wrong[0]
-    what = f"option {option} of criterion {code}" if option else f"the row of criterion {code}"
+    if option == HEADING:
+        what = f"the row of criterion {code}"
+    elif option == NOT_MET:
+        what = f"the box {NOT_MET_LABEL!r} of criterion {code}"
+    else:
+        what = f"option {option} of criterion {code}"
     got = f"the code cell {shown_code!r}" if shown_code else "an empty code cell"
     if len(wrong) > 1:
         got += f" ({len(wrong) - 1} more rows below have moved too)"
@@ -856,8 +928,8 @@ def _read_marks(
     problems: _Problems,
 ) -> tuple[tuple[tuple[str, int], ...], str]:
     start = len(problems.items)
-    heading_row = {code: r for r, code, option in marks if option == 0}
-    option_rows = {r: (code, option) for r, code, option in marks if option}
+    heading_row = {code: r for r, code, option in marks if option == HEADING}
+    option_rows = {r: (code, option) for r, code, option in marks if option != HEADING}
     marked: dict[str, list[tuple[int, int]]] = {}
     troubled: set[str] = set()
     for r in sorted(option_rows):
@@ -894,7 +966,7 @@ def _read_marks(
     for code, found in marked.items():
         if len(found) > 1:
             rows = _join([str(r) for r, _ in found])
-            options = _join([str(o) for _, o in found])
+            options = _join([str(o) if o != NOT_MET else NOT_MET_TEXT_VI for _, o in found])
             problems.add(
                 found[-1][0],
                 f"criterion {code}",

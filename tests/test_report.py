@@ -152,6 +152,37 @@ def test_report_of_a_store_session(tmp_path, make_session):
     assert (out / "session.json").exists() and (out / "report.html").exists() and not (out / "report.pdf").exists()
 
 
+def test_results_table_says_what_the_council_proposes():
+    """The results table's last column is the council's proposal (from the outcome): "đề xuất công nhận N★", and
+    for P03 (90+ at a provincial council) "đạt từ 90 điểm: đề nghị Bộ đánh giá 5★"; never that the council
+    recognises."""
+    vi = str(build_session_report(SESSION).results_by_sheet())
+    en = str(build_session_report(SESSION, lang="en").results_by_sheet())
+
+    def last_cells(html: str) -> dict[str, str]:
+        rows = re.findall(r"<tr data-product='(P\d\d)'[^>]*>(.*?)</tr>", html)
+        return {pid: re.findall(r"<td>(.*?)</td>", cells)[-1] for pid, cells in rows}
+
+    assert "<th>Đề xuất của hội đồng</th>" in vi and "<th>Council&#x27;s proposal</th>" in en
+    assert last_cells(vi) == {
+        "P01": "đề xuất công nhận 4★",
+        "P02": "đề xuất công nhận 3★",
+        "P03": "đạt từ 90 điểm: đề nghị Bộ đánh giá 5★",
+        "P04": "đề xuất công nhận 3★",
+        "P05": "đề xuất công nhận 3★",
+        "P06": "đề xuất công nhận 4★",
+        "P07": "1★: không đủ điều kiện đề xuất công nhận",
+        "P08": "đề xuất công nhận 3★",
+        "P09": "đề xuất công nhận 3★",
+        "P10": "bị loại, không xếp hạng",
+    }
+    english = last_cells(en)
+    assert english["P01"] == "proposed for recognition at 4★"
+    assert english["P03"] == "90 points or more: proposed to the Ministry for 5★ rating"
+    assert "công nhận" not in vi.replace("đề xuất công nhận", "")
+    assert "certif" not in en and "recognised" not in en
+
+
 def _attrs(html: str, tag: str, attr: str) -> list[dict[str, str]]:
     """The attributes of every ``tag`` carrying ``attr`` (single or double quotes)."""
     out = []
@@ -189,8 +220,9 @@ def test_report_agreement_section_for_the_demo():
 
 
 def test_report_stability_section_for_the_demo():
-    """One line per product: P05's star hangs on TV03's card; P07 and P08 are stable; P10 is rejected;
-    each product's calculation ends with the same sentence."""
+    """One line per product: P05's star hangs on TV03's card; P07 is stable; P08's 3★ hangs on 3.5, where every
+    member ticked the 3★ minimum and one step down is "không đạt" (0); P10 is rejected; each product's calculation
+    ends with the same sentence."""
     from ocop_scoring.stability import stability
 
     report = build_session_report(SESSION)
@@ -200,30 +232,35 @@ def test_report_stability_section_for_the_demo():
 
     lines = {a["data-product"]: a["data-stable"] for a in _attrs(block, "li", "data-product")}
     assert lines == {pid: ("true" if s.stable else "false") for pid, s in expected.items()}
-    assert (lines["P05"], lines["P07"], lines["P08"]) == ("false", "true", "true")
+    assert (lines["P05"], lines["P07"], lines["P08"]) == ("false", "true", "false")
     p05 = block[block.index("data-product='P05'") :].split("</li>")[0]
     assert "bỏ phiếu của TV03 thì thành 2★" in p05
+    p08 = block[block.index("data-product='P08'") :].split("</li>")[0]
+    assert "hạ tiêu chí 3.5 một mức (thành 2★)" in p08
     summary = _attrs(block, "p", "data-fragile")[0]
-    assert (summary["data-stable"], summary["data-fragile"], summary["data-rejected"]) == ("2", "7", "1")
+    assert (summary["data-stable"], summary["data-fragile"], summary["data-rejected"]) == ("1", "8", "1")
     assert "Kết quả chính thức không thay đổi" in block
     article = str(report.explanations(["P05"]))
     assert "Độ vững của hạng sao:" in article and "bỏ phiếu của TV03 thì thành 2★" in article
 
 
 def test_report_programme_section_for_the_demo():
-    """The demo's products: 8 OCOP products (3★ 5, 4★ 2, 5★ 1), P07 below 3★, P10 rejected, nine
-    provinces without a targets file (counts only), two charts."""
+    """The demo's products (a Lâm Đồng council): 7 OCOP products (3★ 5, 4★ 2); P03 at 90+ goes to the Ministry
+    for 5★ and is not counted (the province does not recognise it, Điều 7.3); P07 below 3★, P10 rejected; the
+    province has no targets file (counts only); two charts."""
     report = build_session_report(SESSION)
 
     block = str(report.programme())
 
     section = _attrs(block, "section", "data-recognised")[0]
-    assert (section["data-recognised"], section["data-provisional"]) == ("8", "0")
-    assert "8 sản phẩm OCOP chính thức (3★: 5, 4★: 2, 5★: 1) trong 10 sản phẩm của 1 phiên." in block
-    provinces = {a["data-key"]: a for a in _attrs(block, "tr", "data-key") if a["data-key"]}
-    assert provinces["Đồng Tháp"]["data-total"] == "2" and provinces["Đồng Tháp"]["data-recognised"] == "1"
-    assert provinces["Cần Thơ"]["data-recognised"] == "1"
-    assert "ocop-prog-no-targets" in block and "Đồng Tháp" in block
+    assert (section["data-recognised"], section["data-provisional"]) == ("7", "0")
+    assert "7 sản phẩm OCOP chính thức (3★: 5, 4★: 2, 5★: 0) trong 10 sản phẩm của 1 phiên." in block
+    assert "1 sản phẩm từ 90 điểm được đề nghị Bộ đánh giá 5★" in block
+    places = {a["data-key"]: a for a in _attrs(block, "tr", "data-key") if a["data-key"]}
+    assert places["Lâm Đồng"]["data-total"] == "10" and places["Lâm Đồng"]["data-recognised"] == "7"
+    p03 = places["xã Đạ Tẻh, Lâm Đồng"]  # P03's commune: 97.89 points, forwarded, not recognised here
+    assert (p03["data-total"], p03["data-recognised"]) == ("1", "0")
+    assert "ocop-prog-no-targets" in block and "Lâm Đồng" in block
     assert "ocop-prog-targets" not in block
     assert block.count("<svg") == 2
     assert build_session_report(SESSION).programme().html == block  # deterministic, charts included
@@ -242,7 +279,8 @@ def test_report_programme_against_dien_bien_targets(two_sessions, tmp_path):
     assert "Tiến độ so với mục tiêu của Điện Biên" in block
     status = {a["data-year"]: a for a in _attrs(block, "li", "data-status")}
     assert (status["2020"]["data-status"], status["2030"]["data-status"]) == ("missed", "behind")
-    assert (status["2030"]["data-achieved"], status["2030"]["data-provisional"]) == ("0", "2")
+    # provisional: D02 (3★); D01 (the demo's P03, 90+) goes to the Ministry and is not counted by the province
+    assert (status["2030"]["data-achieved"], status["2030"]["data-provisional"]) == ("0", "1")
     assert "issue" in block  # where the targets come from
     assert block.count("<svg") == 3
     assert "Progress against Điện Biên&#x27;s targets" in english

@@ -23,6 +23,8 @@ from ocop_scoring.xlsx_sheets import (
     COLUMNS,
     COMMENT_LABEL,
     FORMAT,
+    FORMAT_1,
+    NOT_MET_LABEL,
     WORKSHEET,
     FilledSheet,
     ScoringSheetMeta,
@@ -55,12 +57,19 @@ def write(sheet: Sheet, path: str | Path = "card.xlsx", **kwargs) -> Path:
 
 
 def option_rows(ws: Worksheet) -> dict[tuple[str, int], int]:
-    """Where a member sees each option: (criterion code, option number) -> row, from the visible text."""
+    """Where a member sees each option: (criterion code, option number) -> row, from the visible text.
+
+    Option 0 is the box "Không đạt (0 điểm)" after the printed options.
+    """
     found: dict[tuple[str, int], int] = {}
     for code_cell, text_cell in ws.iter_rows(min_col=1, max_col=2):
-        match = re.match(r"(\d+)\. ", text_cell.value) if isinstance(text_cell.value, str) else None
-        if code_cell.value is not None and match:
+        if code_cell.value is None or not isinstance(text_cell.value, str):
+            continue
+        match = re.match(r"(\d+)\. ", text_cell.value)
+        if match:
             found[(str(code_cell.value), int(match.group(1)))] = code_cell.row
+        elif text_cell.value == NOT_MET_LABEL:
+            found[(str(code_cell.value), 0)] = code_cell.row
     return found
 
 
@@ -77,8 +86,11 @@ def edit(path: Path | str, change: Callable[[Worksheet, dict[tuple[str, int], in
     wb.save(path)
 
 
-def mark(path: Path | str, choices: Mapping[str, int], value: object = "x") -> None:
-    """Type ``value`` beside each chosen option (and nothing beside the others of those criteria)."""
+def mark(path: Path | str, choices: Mapping[str, int | None], value: object = "x") -> None:
+    """Type ``value`` beside each chosen option (and nothing beside the others of those criteria).
+
+    0 ticks the "Không đạt" box; None leaves the criterion without any mark.
+    """
 
     def change(ws: Worksheet, rows: dict[tuple[str, int], int]) -> None:
         for (code, number), r in rows.items():
@@ -95,9 +107,15 @@ def problems(path: str | Path, sheets: Mapping[str, Sheet]) -> list[str]:
 
 
 def random_card(sheet: Sheet) -> dict[str, int]:
-    """A valid, complete card; on sheets 1-25, 5.2 is sometimes left blank when 5.1 says "no story"."""
+    """A valid, complete card; on sheets 1-25, 5.2 is sometimes left blank when 5.1 says "no story".
+
+    About one criterion in five with a "Không đạt" box has it ticked (option 0).
+    """
     rng = random.Random(sheet.sheet_id)
-    choices = {leaf.code: rng.randint(1, len(leaf.options)) for leaf in sheet.leaves}
+    choices = {
+        leaf.code: 0 if not leaf.prints_zero_option and rng.random() < 0.2 else rng.randint(1, len(leaf.options))
+        for leaf in sheet.leaves
+    }
     for leaf in sheet.leaves:
         cond = leaf.condition
         if cond is not None and rng.random() < 0.5:
@@ -143,6 +161,7 @@ def test_round_trip_random_card_marked_by_hand(library, here, sheet_id):
     filled = read_scoring_sheet(path, library.sheets)
 
     assert filled.choices == printed_order(sheet, choices)
+    assert 0 in dict(filled.choices).values()  # some "Không đạt" boxes ticked
     assert filled.comment == ""
     assert filled.meta == meta_for(sheet)
 
@@ -238,7 +257,10 @@ def test_comment_is_stripped_and_nfc(library, here):
 
 
 def test_reads_a_sheet_saved_by_libreoffice(library):
-    """A sheet marked, then saved again by LibreOffice Calc (hidden sheet, =TRUE() for TRUE) reads back."""
+    """A sheet marked, then saved again by LibreOffice Calc (hidden sheet, =TRUE() for TRUE) reads back.
+
+    The file predates the "Không đạt" boxes (layout ocop-scoring-sheet/1): such sheets still import.
+    """
     sheet = library.sheet("qd26-2026-11")
     expected = {leaf.code: len(leaf.options) for leaf in sheet.leaves}
     expected["5.1"] = 1
@@ -252,6 +274,196 @@ def test_reads_a_sheet_saved_by_libreoffice(library):
     )
     assert filled.choices == printed_order(sheet, expected)
     assert filled.comment == "Sản phẩm đặc sản; cần bổ sung câu chuyện sản phẩm."
+
+
+# --- "không đạt": the box after the printed options ------------------------------------------------------
+
+
+def test_not_met_box_after_the_printed_options(library, here):
+    """A criterion without a printed 0-point option gets a "Không đạt (0 điểm)" box after its options, in italic grey
+    with a yellow, unlocked mark cell; a criterion that prints a 0-point option (1.2 on sheet 1) gets none."""
+    sheet = library.sheet("qd26-2026-01")
+    ws = load_workbook(write(sheet))[WORKSHEET]
+    rows = option_rows(ws)
+    box = rows[("1.1", 0)]
+
+    assert box == rows[("1.1", 3)] + 1 < heading_row(ws, "1.2")
+    assert [ws[f"{c}{box}"].value for c in "ABCD"] == ["1.1", NOT_MET_LABEL, 0, None]
+    assert ws[f"B{box}"].font.i and ws[f"B{box}"].font.color.rgb == "007F7F7F"
+    assert ws[f"B{rows[('1.1', 3)]}"].font.i is not True  # the printed options stay upright and black
+    assert ws[f"D{box}"].fill.fgColor.rgb == "00FFF2CC" and ws[f"D{box}"].protection.locked is False
+    assert f"D{box}" in str(ws.data_validations.dataValidation[0].sqref)
+    with_box = {code for code, n in rows if n == 0}
+    assert with_box == {leaf.code for leaf in sheet.leaves if not leaf.prints_zero_option}
+    assert "1.2" not in with_box and sheet.leaf("1.2").option(1).points == 0
+    assert any(
+        NOT_MET_LABEL in str(c.value) for (c,) in ws.iter_rows(min_col=1, max_col=1, max_row=heading_row(ws, "1"))
+    )
+
+
+def test_a_ticked_box_reads_as_option_0(library, here):
+    """An x in the box is option 0 ("không đạt", 0 points); the other criteria read as before."""
+    sheet = library.sheet("qd26-2026-01")
+    path = write(sheet)
+    choices = {**best_choices(sheet), "1.1": 0, "9": 0}
+    mark(path, choices)
+
+    filled = read_scoring_sheet(path, library.sheets)
+
+    assert dict(filled.choices)["1.1"] == 0 and dict(filled.choices)["9"] == 0
+    assert filled.choices == printed_order(sheet, choices)
+
+
+def test_pre_marked_not_met_round_trip(library, here):
+    """Choices with 0 are pre-marked in the box and read back as 0; on a criterion that prints a 0-point option
+    (1.2), 0 is marked on that option and reads back as it (the same 0 points)."""
+    sheet = library.sheet("qd26-2026-01")
+    choices = {**best_choices(sheet), "1.1": 0, "3.4": 0, "1.2": 0}
+    path = write(sheet, choices=choices)
+    ws = load_workbook(path)[WORKSHEET]
+    rows = option_rows(ws)
+
+    assert ws[f"D{rows[('1.1', 0)]}"].value == "x" and ws[f"D{rows[('1.1', 3)]}"].value is None
+    assert ws[f"D{rows[('1.2', 1)]}"].value == "x"
+    filled = read_scoring_sheet(path, library.sheets)
+    assert filled.choices == printed_order(sheet, {**choices, "1.2": 1})
+
+
+def test_a_criterion_with_neither_option_nor_box_stays_blank(library, here):
+    """No tick at all is not "không đạt": the criterion is still reported without a mark."""
+    sheet = library.sheet("qd26-2026-01")
+    path = write(sheet, choices=best_choices(sheet))
+    ws = load_workbook(path)[WORKSHEET]
+    mark(path, {"1.1": None})
+
+    assert problems(path, library.sheets) == [
+        f"card.xlsx:{heading_row(ws, '1.1')}: criterion 1.1: expected one option marked x, got no mark"
+    ]
+
+
+def test_refuses_the_box_and_an_option_both_marked(library, card):
+    """The box and a printed option ticked together are two marks for one criterion."""
+    rows = option_rows(load_workbook(card)[WORKSHEET])
+    edit(card, lambda ws, rows: ws.__setitem__(f"D{rows[('1.3', 0)]}", "x"))
+
+    assert problems("card.xlsx", library.sheets) == [
+        f"card.xlsx:{rows[('1.3', 0)]}: criterion 1.3: expected one marked option, got marks on rows"
+        f" {rows[('1.3', 3)]} and {rows[('1.3', 0)]} (options 3 and Không đạt)"
+    ]
+
+
+def test_refuses_a_deleted_box_row(library, card):
+    """Deleting a box row is noticed on that row, like any moved row."""
+    ws = load_workbook(card)[WORKSHEET]
+    rows = option_rows(ws)
+    at = rows[("1.1", 0)]
+    moved = sum(
+        1
+        for r in (*rows.values(), *(heading_row(ws, leaf.code) for leaf in library.sheet("qd26-2026-01").leaves))
+        if r > at
+    )
+    edit(card, lambda ws, rows: ws.delete_rows(at))
+
+    assert problems("card.xlsx", library.sheets) == [
+        f"card.xlsx:{at}: criterion 1.1: expected the box 'Không đạt (0 điểm)' of criterion 1.1 on this row, as"
+        f" generated (no row inserted or deleted), got the code cell '1.2' ({moved} more rows below have moved too)"
+    ]
+
+
+def test_a_ticked_box_is_option_0_in_the_store(library, here):
+    """`ocop session import-scores` of a sheet with a ticked box stores option 0, scored 0 points."""
+    from ocop_scoring.model import MemberSpec, ProductSpec
+    from ocop_scoring.store import OPERATOR, SessionStore
+    from ocop_scoring.store.scores_import import collect_cards
+
+    with SessionStore(here / "store.sqlite") as store:
+        store.create_session("hd-2026-1", "Hội đồng thử", library)
+        store.add_members("hd-2026-1", [MemberSpec("TV01", "Trần Thị Bình")])
+        store.add_products("hd-2026-1", [ProductSpec("P01", "Cam sành", "qd26-2026-01")])
+        sheet = store.sheets("hd-2026-1")["qd26-2026-01"]
+        path = write_scoring_sheet(
+            "P01_TV01.xlsx", sheet, ScoringSheetMeta("hd-2026-1", "P01", "TV01", sheet.sheet_id, sheet.sha256, 1)
+        )
+        choices = {**best_choices(sheet), "1.1": 0, "10": 0}
+        mark(path, choices)
+
+        entries = collect_cards(store, "hd-2026-1", [path])
+        store.enter_cards("hd-2026-1", OPERATOR, entries)
+        card = store.state("hd-2026-1").card("P01", "TV01")
+
+        assert dict(card.choices) == choices
+        assert card.is_submitted
+        best = sum(leaf.option(choices[leaf.code]).points for leaf in sheet.leaves if choices[leaf.code])
+        result = store.results("hd-2026-1").product("P01")
+        assert dict(result.member_totals)["TV01"] == best
+        assert best == 100 - 3 - 5  # 1.1 (3 points) and 10 (5 points) not met
+
+
+def _as_layout_1(path: Path) -> None:
+    """Rewrite a sheet as the layout before the "Không đạt" boxes (ocop-scoring-sheet/1): the box rows emptied,
+    the map's criterion rows as option 0 and no box entries, the digest recomputed: what an old file holds."""
+    wb = load_workbook(path)
+    meta = wb["_ocop"]
+    values = {row[0]: row[1] for row in meta.iter_rows(max_col=2, values_only=True)}
+    header = next(c.row for (c,) in meta.iter_rows(max_col=1) if c.value == "map")
+    old_map = [tuple(row) for row in meta.iter_rows(min_row=header + 1, max_col=3, values_only=True)]
+    ws = wb[WORKSHEET]
+    for r, _, option in old_map:
+        if option == 0:
+            for column in "ABCD":
+                ws[f"{column}{r}"] = None
+    new_map = [(r, code, 0 if option == -1 else option) for r, code, option in old_map if option != 0]
+    meta.delete_rows(header + 1, len(old_map))
+    for entry in new_map:
+        meta.append(list(entry))
+    layout = {name: values[name] for name in ("worksheet", "comment_cell", "table_rows")}
+    digest_row = next(c.row for (c,) in meta.iter_rows(max_col=1) if c.value == "digest")
+    meta[f"B{digest_row}"] = xlsx_sheets._digest(values, layout, new_map, FORMAT_1)
+    meta["B1"] = FORMAT_1
+    wb.save(path)
+
+
+def test_an_old_layout_sheet_still_reads(library, here):
+    """A sheet of the layout before the boxes (format ocop-scoring-sheet/1) imports as before: its criterion rows
+    checked, its options read; the rows the boxes now take are not mark cells there."""
+    sheet = library.sheet("qd26-2026-01")
+    path = write(sheet)
+    rows = option_rows(load_workbook(path)[WORKSHEET])
+    _as_layout_1(path)
+    assert load_workbook(path)["_ocop"]["B1"].value == "ocop-scoring-sheet/1"
+    choices = random_card(sheet)
+    choices = {code: n or 1 for code, n in choices.items()}  # an old sheet has no box to tick
+    mark(path, choices)
+
+    filled = read_scoring_sheet(path, library.sheets)
+
+    assert filled.choices == printed_order(sheet, choices)
+    assert filled.meta == meta_for(sheet)
+    edit(path, lambda ws, _: ws.__setitem__(f"D{rows[('1.1', 0)]}", "x"))
+    assert problems(path, library.sheets) == [
+        f"card.xlsx:{rows[('1.1', 0)]}: Chọn (x): expected marks only in the yellow cells beside the options, got 'x'"
+    ]
+
+
+def test_an_old_layout_sheet_with_a_box_map_is_refused(library, here):
+    """A map with box entries under the old format (or none under the new one) does not fit the sheet."""
+    sheet = library.sheet("qd26-2026-01")
+    path = write(sheet)
+    wb = load_workbook(path)
+    meta = wb["_ocop"]
+    values = {row[0]: row[1] for row in meta.iter_rows(max_col=2, values_only=True)}
+    header = next(c.row for (c,) in meta.iter_rows(max_col=1) if c.value == "map")
+    entries = [tuple(row) for row in meta.iter_rows(min_row=header + 1, max_col=3, values_only=True)]
+    layout = {name: values[name] for name in ("worksheet", "comment_cell", "table_rows")}
+    digest_row = next(c.row for (c,) in meta.iter_rows(max_col=1) if c.value == "digest")
+    meta[f"B{digest_row}"] = xlsx_sheets._digest(values, layout, entries, FORMAT_1)
+    meta["B1"] = FORMAT_1
+    wb.save(path)
+
+    assert problems(path, library.sheets) == [
+        f"card.xlsx:{header}: _ocop.map: expected a mark cell for every option of qd26-2026-01, got a map that does"
+        " not fit the sheet"
+    ]
 
 
 # --- the layout ------------------------------------------------------------------------------------------
@@ -363,7 +575,7 @@ def test_write_refuses_inconsistent_input(library, here):
         write_scoring_sheet("a.xlsx", sheet, evolve(meta_for(sheet), sheet_sha256=""))
     with pytest.raises(ValueError, match=r"^meta.round: expected a whole number >= 1, got 0$"):
         write_scoring_sheet("a.xlsx", sheet, evolve(meta_for(sheet), round=0))
-    with pytest.raises(ScorecardError, match=r"^criterion 1.1: expected an option between 1 and 3, got 4$"):
+    with pytest.raises(ScorecardError, match=r"^criterion 1.1: expected an option between 0 and 3, got 4$"):
         write(sheet, choices={"1.1": 4})
     with pytest.raises(ScorecardError, match=r"^sheet qd26-2026-01 has no criterion '9.9'$"):
         write(sheet, choices={"9.9": 1})
@@ -477,7 +689,8 @@ def test_refuses_missing_metadata(library, card):
     _edit_meta(card, {"B1": "ocop-scoring-sheet/9", "B4": None, "B7": "zwei"})
 
     assert problems("card.xlsx", library.sheets) == [
-        "card.xlsx:1: _ocop.format: expected ocop-scoring-sheet/1, got 'ocop-scoring-sheet/9'",
+        "card.xlsx:1: _ocop.format: expected ocop-scoring-sheet/2 (or the older ocop-scoring-sheet/1), got"
+        " 'ocop-scoring-sheet/9'",
         "card.xlsx:4: _ocop.member_id: expected a value written by the toolkit, got nothing",
         "card.xlsx:7: _ocop.round: expected a whole number >= 1, got 'zwei'",
     ]
@@ -515,9 +728,10 @@ def test_refuses_two_marks_for_one_criterion(library, card):
 
 
 def test_refuses_a_criterion_without_mark(library, card):
-    """A criterion left blank is named on its heading row; 5.2 needs a mark while 5.1 is blank too."""
+    """A criterion left blank (no option, no "Không đạt" box) is named on its heading row; 5.2 needs a mark
+    while 5.1 is blank too."""
     ws = load_workbook(card)[WORKSHEET]
-    mark(card, {"1.5": 0, "5.1": 0, "5.2": 0})
+    mark(card, {"1.5": None, "5.1": None, "5.2": None})
 
     assert problems("card.xlsx", library.sheets) == [
         f"card.xlsx:{heading_row(ws, '1.5')}: criterion 1.5: expected one option marked x, got no mark",
