@@ -62,6 +62,7 @@ class Texts:
 TEXT_FILES = (
     "texts.yaml",
     "texts_member.yaml",
+    "texts_secretary.yaml",
     "texts_dashboard.yaml",
     "texts_workbench.yaml",
     "texts_report.yaml",

@@ -66,6 +66,24 @@ FLAGGED_PICKER = "ocop-flagged-picker"
 UPLOAD_REPORT = "ocop-upload-report"
 ACTIONS = "ocop-secretary-actions"
 FINALISE_BOX = "ocop-finalise-box"
+KO_BOX = "ocop-ko-box"  # Kết thúc tab: the knock-outs the ticks trigger
+KO_PICKER = "ocop-ko-picker"  # the flagged product shown (a select)
+KO_PANEL = "ocop-ko-panel"  # criterion, note, members; inner div[data-product][data-decision=pending|knocked_out|kept]
+KO_REASON = "ocop-ko-reason"  # the reason to confirm, prefilled "tiêu chí X: <note>"
+KO_CONFIRM = "ocop-ko-confirm"  # "Xác nhận loại"
+KO_KEEP_REASON = "ocop-ko-keep-reason"
+KO_KEEP = "ocop-ko-keep"  # "Không loại, ghi lý do"
+RECOGNITION = "ocop-recognition"  # Công nhận tab: the recognition decision's box
+AWAITING_PREFIX = "ocop-awaiting-"  # + product id: its checkbox among the products awaiting recognition
+DECISION_NUMBER = "ocop-decision-number"
+DECISION_DATE = "ocop-decision-date"
+RECOGNISE = "ocop-recognise"  # "Ghi quyết định công nhận"
+STANDINGS = "ocop-standings"  # each product's standing: tr[data-product][data-standing]
+DECISIONS = "ocop-decisions"  # the decisions recorded: tr[data-seq][data-kind]
+CENTRAL_NUMBER = "ocop-central-number"
+CENTRAL_DATE = "ocop-central-date"
+UPLOAD_CENTRAL = "ocop-upload-central"  # the central council's results (.json)
+CENTRAL_REPORT = "ocop-central-report"
 # Scoring form (member and secretary)
 STICKY = "ocop-sticky"  # the sticky bar: totals and status
 LOCK_LINE = "ocop-lock-line"  # "Đã nộp lúc …" / recused / knocked out / session finalised
