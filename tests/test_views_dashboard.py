@@ -87,7 +87,7 @@ def test_dashboard_rows_carry_the_stores_results(store, make_session):
 
 
 def test_dashboard_results_are_grouped_by_sheet_with_titles(store, make_session):
-    """Rows sit under their sheet's title, and the texts' level names make the recognition column."""
+    """Rows sit under their sheet's title; the last column says what the council proposes (its outcome)."""
     session = make_session(store)
 
     html = _app(store, session).results_html.value
@@ -99,11 +99,15 @@ def test_dashboard_results_are_grouped_by_sheet_with_titles(store, make_session)
         pid: html[html.index(f'<tr class="{contract.row_class(pid)}') :].split("</tr>")[0]
         for pid in ("P01", "P03", "P04", "P05", "P07")
     }
-    assert "cấp tỉnh công nhận 4★" in row["P01"]
-    assert "chuyển Bộ NN&amp;MT (≥ 90 điểm)" in row["P03"]
+    assert "Đề xuất công nhận 4★" in row["P01"] and 'data-outcome="propose_recognition"' in row["P01"]
+    assert "Đạt từ 90 điểm: đề nghị Bộ đánh giá 5★" in row["P03"] and 'data-outcome="forward_to_ministry"' in row["P03"]
     assert "5.1&nbsp;(4★&nbsp;≥&nbsp;5)" in row["P04"]
     assert "ocop-flag-cell" in row["P05"] and "ocop-discussion" in row["P05"]
-    assert "không công nhận" in row["P07"]
+    assert 'data-outcome="not_recognised"' in row["P07"]
+    assert '<td class="ocop-recog" title="Dưới 3★: không đề xuất công nhận">Dưới 3★: không đề xuất</td>' in row["P07"]
+    assert "Đề xuất của Hội đồng" in html
+    # a provincial council proposes: no row says a product is recognised ("công nhận" only after "đề xuất")
+    assert html.count("công nhận") == html.count("đề xuất công nhận") + html.count("Đề xuất công nhận")
 
 
 def test_dashboard_progress_grid_shows_each_cards_state(store, make_session, library):
@@ -227,7 +231,14 @@ def test_dashboard_switches_to_english(store, make_session):
     assert _rows(app) == rows
     assert "Mean" in app.results_html.value
     assert "NOT met" in app.detail_html.value
-    assert "provincial certification 4★" in app.results_html.value
+    assert '<td class="ocop-recog" title="Proposed for recognition at 4★">Proposed: 4★</td>' in app.results_html.value
+    assert 'title="90 or more: forwarded to the Ministry for 5★">90+: to the Ministry for 5★</td>' in (
+        app.results_html.value
+    )
+    assert "Below 3★: not proposed for recognition" in app.results_html.value
+    assert "<b>Proposed for recognition at 3★</b>" in app.detail_html.value  # P04, in full
+    assert "recognised" not in "".join(_Elements(app.results_html.value).text)
+    assert "Rules of Decision No. 26/2026/QĐ-TTg" in app.header_html.value
     assert app.tabs.titles == ("Progress and results", "Each product's calculation")
 
 
@@ -335,7 +346,8 @@ def test_dashboard_product_view_shows_the_stars_stability_and_agreement(store, m
     assert (spans["TV07"]["data-deviation"], spans["TV07"].get("class")) == ("-12.00", "ocop-agr-far")
     assert "tham khảo" in detail
 
-    app.show_product("P08")
+    stable = next(pid for pid, found in stability(results).items() if found.stable)
+    app.show_product(stable)
     assert 'data-stable="true"' in app.detail_html.value
     app.lang_toggle.value = "en"
     app.show_product("P05")
@@ -376,3 +388,90 @@ def test_dashboard_computes_stability_once_per_store_change(store, make_session,
 
     assert calls == {"stability": 2, "agreement": 2}
     assert 'class="ocop-stability"' in app.detail_html.value
+
+
+def test_dashboard_shows_not_met_in_the_points_grid(store, make_session, library):
+    """A member's "không đạt" (option 0) shows in the grid as KĐ, "không đạt (0 điểm)" (never a bare 0), with the
+    legend; a printed 0-point option stays a 0; the step names it; in English "NM = not met (0 points)"."""
+    session = make_session(store, with_cards=False)
+    cards = _cards(library, "P08")
+    for card in cards[:3]:
+        choices = dict(card.choices)
+        if card.member_id == cards[0].member_id:
+            choices["1.1"] = 0
+        store.enter_card(session, OPERATOR, "P08", card.member_id, choices, submit=True)
+    member = cards[0].member_id
+    app = _app(store, session)
+
+    app.show_product("P08")
+
+    detail = app.detail_html.value
+    cells = [a for t, a in _Elements(detail).elements if t == "td" and a.get("class") == "ocop-mx-not-met"]
+    assert cells == [{"class": "ocop-mx-not-met", "title": f"{member}, 1.1: không đạt (0 điểm)"}]
+    row = detail[detail.index(f'<tr data-member="{member}">') :].split("</tr>")[0]
+    assert ">KĐ</td>" in row
+    assert "KĐ = không đạt (0 điểm)" in detail
+    assert f"{member} chọn «không đạt»" in detail and "ở tiêu chí 1.1." in detail
+    others = [cards[1].member_id, cards[2].member_id]
+    assert all(
+        "ocop-mx-not-met" not in detail[detail.index(f'<tr data-member="{m}">') :].split("</tr>")[0] for m in others
+    )
+
+    app.lang_toggle.value = "en"
+
+    detail = app.detail_html.value
+    assert "NM = not met (0 points)" in detail and ">NM</td>" in detail
+    assert f"{member}, 1.1: not met (0 points)" in detail
+
+    app.show_product("P01")
+    assert "ocop-mx-not-met" not in app.detail_html.value and "ocop-mx-legend" not in app.detail_html.value
+
+
+def test_dashboard_flags_knockout_rules_the_ticks_trigger(store, make_session, library):
+    """P05's cards trigger sheet 9's knock-out note of 6.1 (TV07): the row carries ⚑ 6.1 and still the proposal;
+    the product view names the criterion, the members and the note, and says the council decides; then the
+    council's decision (kept with a reason, or rejected) shows there."""
+    session = make_session(store)
+    note = library.sheets["qd26-2026-09"].criterion("6.1")
+    app = _app(store, session)
+
+    row = app.results_html.value[app.results_html.value.index(f'<tr class="{contract.row_class("P05")}') :]
+    row = row.split("</tr>")[0]
+    assert "ocop-ko-flagged" in row
+    flag = _Elements(row).having("span", "data-criteria")[0]
+    assert (flag["class"], flag["data-criteria"]) == ("ocop-ko-flag", "6.1")
+    assert "Hội đồng quyết định" in flag["title"]
+    assert '<td class="ocop-num ocop-stars">3★ <span class="ocop-ko-flag"' in row and "Đề xuất công nhận 3★" in row
+    assert "⚑ phiếu kích hoạt ghi chú loại" in app.results_html.value  # the legend
+    assert "ocop-ko-flag" not in app.results_html.value.split(f"{contract.row_class('P01')}")[1].split("</tr>")[0]
+
+    app.show_product("P05")
+
+    box = _Elements(app.detail_html.value).having("div", "data-decision")[0]
+    assert (box["class"], box["data-decision"]) == ("ocop-ko-flags", "pending")
+    line = _Elements(app.detail_html.value).having("div", "data-criterion")[0]
+    assert (line["data-criterion"], line["data-members"]) == ("6.1", "TV07")
+    assert f"Tiêu chí 6.1: phiếu của TV07 kích hoạt ghi chú loại «{html.escape(note.knockout_vi[0])}»" in (
+        app.detail_html.value
+    )
+    assert "Việc loại sản phẩm do Hội đồng quyết định (không tự động)" in app.detail_html.value
+
+    app.lang_toggle.value = "en"
+
+    assert f"the cards of TV07 trigger the knock-out note «{html.escape(note.knockout_en[0])}»" in (
+        app.detail_html.value
+    )
+    assert "Rejecting the product is the council&#x27;s decision (never automatic)" in app.detail_html.value
+
+    store.keep_despite_knockout(session, OPERATOR, "P05", "Tạp chất đã được kiểm tra lại: không có")
+    app.refresh()
+
+    assert 'data-decision="kept"' in app.detail_html.value
+    assert "The council decided not to reject it: Tạp chất đã được kiểm tra lại: không có" in app.detail_html.value
+
+    store.knock_out(session, OPERATOR, "P05", note.knockout_vi[0])
+    app.refresh()
+
+    assert 'data-decision="rejected"' in app.detail_html.value
+    row = app.results_html.value.split(f"{contract.row_class('P05')}")[1].split("</tr>")[0]
+    assert "✗ rejected" in row and 'class="ocop-ko-flag"' in row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -10,10 +11,11 @@ import ipywidgets as ipw
 import pytest
 
 from ocop_scoring.errors import AccessDenied
-from ocop_scoring.model import ProductSpec
+from ocop_scoring.model import NOT_MET, ProductSpec
 from ocop_scoring.store import OPERATOR, SessionStore
 from ocop_scoring.views import contract
 from ocop_scoring.views.member import MemberApp, member_app
+from ocop_scoring.views.scoring_form import NOT_MET_CHOICE, ScoringForm, in_lang, notes_in_lang
 from tests.conftest import REPO, best_choices, option_worth
 
 
@@ -117,10 +119,133 @@ def test_member_option_labels_points_and_star_minimums(council):
 
     labels = [label for label, _ in radio(app, "1.3").options]
 
-    assert [v for _, v in radio(app, "1.3").options] == [1, 2, 3]
+    assert [v for _, v in radio(app, "1.3").options] == [1, 2, 3, NOT_MET]  # printed order, then "không đạt"
     assert labels[0].startswith("1. Sơ chế") and labels[0].endswith("— 1 điểm")
     assert labels[2].endswith("— 3 điểm  ★★★★★ tối thiểu 5 sao")
+    assert labels[3] == "Không đạt (0 điểm)"
     assert contract.criterion_class("1.3") in radio(app, "1.3")._dom_classes
+    assert NOT_MET_CHOICE in radio(app, "1.3")._dom_classes
+
+
+def test_member_not_met_choice_only_where_no_printed_option_is_worth_0(council, library):
+    """Every criterion without a 0-point printed option ends with "Không đạt (0 điểm)"; where the sheet prints a
+    0-point option, ticking it is the way and there is no extra choice."""
+    store, sid = council
+    app = open_member(store, sid)
+    app.picker.value = "P08"
+    sheet = library.sheets["qd26-2026-21"]
+
+    for leaf in sheet.leaves:
+        values = [v for _, v in radio(app, leaf.code).options]
+        if leaf.prints_zero_option:
+            assert values == [o.number for o in leaf.options], leaf.code
+            assert NOT_MET_CHOICE not in radio(app, leaf.code)._dom_classes
+        else:
+            assert values == [*(o.number for o in leaf.options), NOT_MET], leaf.code
+            assert radio(app, leaf.code).options[-1][0] == "Không đạt (0 điểm)"
+            assert NOT_MET_CHOICE in radio(app, leaf.code)._dom_classes
+    assert not sheet.leaf("1.1").prints_zero_option and sheet.leaf("1.4").prints_zero_option
+    assert ".ocop-not-met-choice .widget-radio-box label:last-child" in app.children[0].value  # set apart
+
+
+def test_member_not_met_is_saved_as_option_0_and_totals_follow(council, library):
+    """Choosing "Không đạt (0 điểm)" stores option 0 through the same path as any tick; the total, the band and
+    the missing count follow; choosing nothing again clears it (a blank stays a blank)."""
+    store, sid = council
+    app = open_member(store, sid)
+    app.picker.value = "P08"
+    sheet = library.sheets["qd26-2026-21"]
+    best = best_choices(sheet)
+    tick_all(app, {code: n for code, n in best.items() if code != "1.1"})
+    assert data_total(app) == 100 - 4 and data_attr(app, "data-missing") == "1"
+    assert data_attr(app, "data-band") == "5"
+
+    radio(app, "1.1").value = 3  # 4 points
+
+    assert data_total(app) == 100 and data_attr(app, "data-missing") == "0"
+
+    radio(app, "1.1").value = NOT_MET
+
+    assert dict(card(store, sid, "P08").choices)["1.1"] == 0
+    assert app.form.status.message == "Đã lưu 1.1 → không đạt (0 điểm)"
+    assert data_total(app) == 96
+    assert data_attr(app, "data-missing") == "0"  # a choice, not a blank
+    assert data_attr(app, "data-band") == "5"
+    assert "<b>A</b> 36/40" in app.form.totals.value
+
+    radio(app, "1.1").value = None
+
+    assert "1.1" not in dict(card(store, sid, "P08").choices)
+    assert app.form.status.message == "Đã xóa lựa chọn 1.1"
+    assert data_attr(app, "data-missing") == "1"
+    app.form.submit_button.click()
+    assert app.form.status.kind == "error" and "1.1" in app.form.status.message
+
+    radio(app, "1.1").value = NOT_MET
+    app.form.submit_button.click()
+    app.form.confirm_button.click()
+
+    saved = card(store, sid, "P08")
+    assert saved.status == "submitted" and dict(saved.choices)["1.1"] == 0
+    result = store.results(sid).product("P08")
+    assert result.member_totals == (("TV02", 96),)
+    assert [(u.criterion, u.for_stars) for u in result.unmet_minimums] == [("1.1", 3)]  # 1.1's ★★★ needs 1 point
+
+
+def test_member_card_with_option_0_shows_it_chosen(council):
+    """A card holding 0 (ticked here, typed in by the secretary or imported) shows "không đạt" chosen, also on a
+    criterion whose sheet prints a 0-point option (the choice is shown for that card only)."""
+    store, sid = council
+    for code in ("1.1", "1.4"):
+        store.tick(sid, OPERATOR, "P08", "TV02", code, 0)
+
+    app = open_member(store, sid)
+    app.picker.value = "P08"
+
+    assert radio(app, "1.1").value == NOT_MET
+    assert radio(app, "1.4").value == NOT_MET
+    assert radio(app, "1.4").options[-1] == ("Không đạt (0 điểm)", NOT_MET)
+    assert data_total(app) == 0 and data_attr(app, "data-missing") == str(28 - 2)
+
+    store.add_products(sid, [ProductSpec("P11", "Giỏ tre thứ hai", "qd26-2026-21")])
+    app.refresh()
+    app.picker.value = "P11"  # the same sheet's widgets, a card without 0
+
+    assert radio(app, "1.1").value is None and radio(app, "1.4").value is None
+    assert [v for _, v in radio(app, "1.4").options] == [1, 2, 3, 4]
+
+    app.picker.value = "P08"
+
+    assert radio(app, "1.4").value == NOT_MET
+
+
+def test_member_not_met_in_fast_entry_by_typing_0(council):
+    """The fast keyboard entry (the secretary's, the same form): 0 then Tab is "không đạt", saved as option 0."""
+    store, sid = council
+    secretary = store.actor_for_token(token(store, sid, "TK01"))
+    form = ScoringForm(store, sid, secretary, ruleset=store.ruleset(sid), entry=True)
+    form.show(store.state(sid), "P08", "TV03")
+    box = form.view.inputs["1.1"]
+
+    box.value = "3"
+    box.value = "0"
+
+    assert dict(card(store, sid, "P08", "TV03").choices) == {"1.1": 0}
+    assert form.view.infos["1.1"].value == '<span class="ocop-entry-ok">→ Không đạt (0 điểm)</span>'
+    assert form.status.message == "Đã lưu 1.1 → không đạt (0 điểm)"
+    assert box.placeholder == "0–3"
+
+    box.value = "9"
+
+    assert "không có phương án «9» (chọn 1–3) hoặc 0 = không đạt" in form.view.infos["1.1"].value
+    assert dict(card(store, sid, "P08", "TV03").choices) == {"1.1": 0}
+
+    again = ScoringForm(store, sid, secretary, ruleset=store.ruleset(sid), entry=True)
+    again.show(store.state(sid), "P08", "TV03")
+
+    assert again.view.inputs["1.1"].value == "0"
+    assert "Không đạt (0 điểm)" in again.view.infos["1.1"].value
+    assert again.view.inputs["1.2"].value == ""  # a blank stays a blank
 
 
 def test_member_5_2_disabled_while_no_product_story(council, library):
@@ -158,6 +283,27 @@ def test_member_case_headings_on_sheet_26(council):
         assert "Trường hợp 1" in heading and "phương án 1, 2" in heading
         assert "Trường hợp 2" in heading and "phương án 3, 4" in heading
         assert "Lựa chọn một trong hai trường hợp sau" in heading
+
+
+def test_member_anomaly_notes_of_sheets_7_and_21(council, library):
+    """The recorded anomalies show under their criterion: sheet 7's 3.1 option 2 (printed 1 point) and sheet 21's
+    6.2 (a knock-out note printed inside option 3), in Vietnamese and in English."""
+    store, sid = council
+    app = open_member(store, sid)
+
+    for product, sheet_id, code, number in (("P10", "qd26-2026-07", "3.1", 2), ("P08", "qd26-2026-21", "6.2", 3)):
+        app.lang_toggle.value = "vi"
+        app.picker.value = product
+        anomaly = library.sheets[sheet_id].leaf(code).options[number - 1].anomaly
+        children = list(app.form.view.box.children)
+        heading = children[children.index(radio(app, code)) - 1].value
+        assert f'<div class="ocop-anomaly-note" data-option="{number}">⚠ Phương án {number}: ' in heading
+        assert html.escape(anomaly.note_vi) in heading
+
+        app.lang_toggle.value = "en"
+        children = list(app.form.view.box.children)
+        heading = children[children.index(radio(app, code)) - 1].value
+        assert f"⚠ Option {number}: {html.escape(anomaly.note_en)}" in heading
 
 
 def test_member_notes_knockouts_and_anomalies_are_shown(council):
@@ -442,8 +588,12 @@ def test_member_switching_product_rebuilds_only_the_form(council):
     assert app.form.view is first_view
 
 
-def test_member_page_in_english_falls_back_to_vietnamese(council):
-    """The EN toggle shows English texts; where a text has no English, the Vietnamese one."""
+VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+
+
+def test_member_page_in_english(council, library):
+    """The EN toggle shows the sheet's English gloss everywhere: criteria, options, "not met", notes, knock-out
+    notes, the dossier's knock-outs and the star note (no Vietnamese but names)."""
     store, sid = council
     app = open_member(store, sid)
     app.picker.value = "P09"
@@ -455,8 +605,34 @@ def test_member_page_in_english_falls_back_to_vietnamese(council):
     assert app.form.submit_button.description == "Submit the card"
     children = list(app.form.view.box.children)
     heading = children[children.index(radio(app, "8")) - 1].value
-    assert "Trường hợp 1" in heading and "options 1, 2" in heading
+    assert "Case 1" in heading and "options 1, 2" in heading
     assert "Total" in app.form.totals.value
+
+    app.picker.value = "P01"
+    sheet = library.sheets["qd26-2026-01"]
+    texts = "".join(w.value for w in app.form.view.box.children if isinstance(w, ipw.HTML))
+    labels = [label for code in app.form.view.inputs for label, _ in radio(app, code).options]
+    assert radio(app, "1.1").options[-1][0] == "Not met (0 points)"
+    assert not [label for label in labels if VIETNAMESE.search(label)]
+    for leaf in sheet.nodes():
+        for note in (*leaf.notes_en, *leaf.knockout_en):
+            assert html.escape(note) in texts
+        for note in (*leaf.notes_vi, *leaf.knockout_vi):
+            assert html.escape(note) not in texts
+    assert html.escape(sheet.dossier_knockouts_en[0]) in app.form.head.value
+    assert html.escape(sheet.star_note_en) in app.form.head.value
+    names = store.state(sid).member("TV02").name
+    assert not VIETNAMESE.search(app.form.head.value.split("</div>", 1)[1].replace(names, ""))  # but names
+    app.form.view.inputs["1.1"].value = NOT_MET
+    assert app.form.status.message == "Saved 1.1 → not met (0 points)"
+
+
+def test_english_texts_fall_back_to_vietnamese_where_missing():
+    """A sheet text without its English gloss stays Vietnamese, note by note."""
+    assert in_lang("Ghi chú", "Note", "en") == "Note"
+    assert in_lang("Ghi chú", None, "en") == in_lang("Ghi chú", "", "en") == "Ghi chú"
+    assert in_lang("Ghi chú", "Note", "vi") == "Ghi chú"
+    assert notes_in_lang(("Một", "Hai"), ("One",), "en") == ["One", "Hai"]
 
 
 def test_member_page_imports_no_pandas(council):

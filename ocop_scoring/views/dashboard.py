@@ -4,6 +4,12 @@ Layer: views. Imports: ipywidgets, traitlets, the store, scoring results, explai
 views.common and views.contract. Holds no rules: every number comes from ``store.results`` and its
 ``explain``; this module only lays them out.
 
+What it says follows the engine's words: a provincial council *proposes* (``ProductResult.outcome``:
+"Đề xuất công nhận 4★", "Đạt từ 90 điểm: đề nghị Bộ đánh giá 5★"), never "recognised"; a member's
+"không đạt" (option 0) shows as such in the points grid, never as a bare 0; a knock-out rule the
+ticks trigger (``ProductResult.knockout_triggered``) flags the product (⚑, the criterion, the members,
+the note), the rejection staying the council's decision.
+
 One page per projector (``notebooks/council.ipynb?token=…``; any token of the session may view).
 The page reads the store once per change: one ``Poller`` (0.5 s) compares ``data_version`` and,
 when it moved, ``refresh`` reads one ``state`` and one ``results`` and re-renders under
@@ -32,7 +38,7 @@ import traitlets
 
 from ocop_scoring.errors import AccessDenied, OcopError
 from ocop_scoring.explain import format_mean, format_points, render_step
-from ocop_scoring.model import Card, Product, RuleSet, SessionState, Sheet
+from ocop_scoring.model import NOT_MET, Card, Product, RuleSet, SessionState, Sheet
 from ocop_scoring.scoring import CouncilResult, ProductResult
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
@@ -58,12 +64,17 @@ PROVISIONAL_ICON = "◔"
 DISCUSSION_ICON = "⚠"
 CAPPED_ICON = "↓"
 KNOCKOUT_ICON = "✗"
+KO_FLAG_ICON = "⚑"  # a knock-out rule triggered by the ticks: the council decides
 PASS_ICON = "✔"
 FAIL_ICON = "✖"
 MINIMUM_RULES = ("minimum_mean", "minimum_every")
 _DECISION_NAME = re.compile(r"\D*?\S*\d\S*")  # up to the first word holding a digit: the decision's number
 STABILITY_SHOWN = 2  # the product view names this many deciding changes of each kind, then "and N other …"
 UNMET_SHOWN = 2  # the results table lists this many unmet minimums, then "+N" (the product view lists all)
+# Classes of this page beyond the contract (reported to the lead).
+NOT_MET_CELL = "ocop-mx-not-met"  # a points-grid cell where the member chose "không đạt" (option 0)
+KO_FLAG = "ocop-ko-flag"  # the ⚑ of a triggered knock-out rule (results row; data-criteria)
+KO_FLAGS = "ocop-ko-flags"  # the product view's box of triggered knock-out rules (one .ocop-ko-flag-line each)
 
 
 # --- UI state: which product the projector shows, in which language -----------------------------------
@@ -208,10 +219,18 @@ def last_change(state: SessionState) -> datetime | None:
     return max(times) if times else None
 
 
-def _decision_name(ruleset: RuleSet) -> str:
-    """The decision's name without its date: the rule set's decision line up to the decision's number."""
+def _decision_name(ruleset: RuleSet, texts: Texts, lang: str) -> str:
+    """The decision's name without its date: the rule set's decision line up to the decision's number
+    (on the English page: "Decision No. 26/2026/QĐ-TTg", the number being the document's own)."""
     match = _DECISION_NAME.match(ruleset.decision_vi)
-    return match.group(0).strip() if match else ruleset.ruleset_id
+    if not match:
+        return ruleset.ruleset_id
+    name = match.group(0).strip()
+    return texts.t("dash_decision", lang).format(name=name, number=name.split()[-1])
+
+
+def _ruleset_title(ruleset: RuleSet, lang: str) -> str:
+    return ruleset.title_en if lang == "en" and ruleset.title_en else ruleset.decision_vi
 
 
 def sheet_title(sheet: Sheet | None, sheet_id: str, texts: Texts, lang: str) -> str:
@@ -236,8 +255,8 @@ def render_header(snapshot: Snapshot, texts: Texts, lang: str) -> str:
     items = [
         f'<span class="ocop-dash-round">{esc(session.round_label)}</span>' if session.round_label else "",
         f'<span class="ocop-dash-level">{esc(texts.t("dash_level", lang).format(level=level))}</span>',
-        f'<span class="ocop-dash-ruleset" title="{esc(snapshot.ruleset.decision_vi)}">'
-        f"{esc(texts.t('dash_ruleset', lang).format(decision=_decision_name(snapshot.ruleset)))}</span>",
+        f'<span class="ocop-dash-ruleset" title="{esc(_ruleset_title(snapshot.ruleset, lang))}">'
+        f"{esc(texts.t('dash_ruleset', lang).format(decision=_decision_name(snapshot.ruleset, texts, lang)))}</span>",
         f'<span class="ocop-dash-quorum" data-needed="{snapshot.quorum}" title="{q.numerator}/{q.denominator}">'
         f"{esc(texts.t('dash_quorum', lang).format(needed=snapshot.quorum, members=members))}</span>",
         f'<span class="ocop-dash-scored" data-scored="{scored}" data-total="{len(state.products)}">'
@@ -317,24 +336,80 @@ def _keep_items_whole(text: str) -> str:
     return ", ".join(esc(item).replace(" ", "&nbsp;") for item in text.split(", "))
 
 
-def recognition_text(result: ProductResult, snapshot: Snapshot, texts: Texts, lang: str) -> str:
-    """What the council's decision means: certified here, forwarded, or not recognised."""
-    if result.rejected:
-        return f"{KNOCKOUT_ICON} {texts.t('dash_knocked_out', lang)}"
+def outcome_text(result: ProductResult, snapshot: Snapshot, texts: Texts, lang: str, *, short: bool = False) -> str:
+    """What the council proposes for the product (``ProductResult.outcome``), in the council's words: a
+    proposal ("Đề xuất công nhận 4★"), a forwarding ("Đạt từ 90 điểm: đề nghị Bộ đánh giá 5★"), a rejection,
+    or nothing to propose; never "recognised" (the recognition is the Chairman's or the Minister's decision).
+    ``short``: the results table's wording (one line of its last column where the language allows)."""
+    prefix = "dash_proposal_" if short else "dash_outcome_"
+    if result.rejected or result.outcome == "rejected":
+        return f"{KNOCKOUT_ICON} {texts.t(prefix + 'rejected', lang)}"
     level = snapshot.results.level
-    if result.forwarded_to:
-        total = format_points(level.forwards_from_total, lang) if level.forwards_from_total is not None else "-"
-        key = "dash_forward_" + result.forwarded_to
-        if texts.t(key, lang) == key:
-            key = "dash_forward"
-        return texts.t(key, lang).format(level=texts.t("level_" + result.forwarded_to, lang), total=total)
-    if result.certified_by:
-        return texts.t("dash_certified", lang).format(
-            level=texts.t("level_" + result.certified_by, lang), stars=result.stars
+    total = format_points(level.forwards_from_total, lang) if level.forwards_from_total is not None else "-"
+    key = prefix + result.outcome
+    if texts.t(key, lang) == key:  # an outcome this page has no words for: say nothing is proposed
+        key = prefix + "not_recognised"
+    return texts.t(key, lang).format(stars=result.stars, total=total, from_stars=snapshot.ruleset.recognized_from_stars)
+
+
+def knockout_flag_title(result: ProductResult, texts: Texts, lang: str) -> str:
+    """The tooltip of a row's ⚑: which criteria triggered a knock-out note; the council decides."""
+    criteria = ", ".join(flag.criterion for flag in result.knockout_triggered)
+    return texts.t("dash_ko_flag_title", lang).format(criteria=criteria)
+
+
+def knockout_flag_mark(result: ProductResult, texts: Texts, lang: str) -> str:
+    """`` ⚑`` after the star of a results row whose cards trigger a knock-out rule (the criteria in its tooltip
+    and ``data-criteria``; the product view says the rest); empty when none does."""
+    if not result.knockout_triggered:
+        return ""
+    criteria = ", ".join(flag.criterion for flag in result.knockout_triggered)
+    return (
+        f' <span class="{KO_FLAG}" data-criteria="{esc(criteria)}" '
+        f'title="{esc(knockout_flag_title(result, texts, lang))}">{KO_FLAG_ICON}</span>'
+    )
+
+
+def _knockout_note(sheet: Sheet | None, criterion: str, note: int, lang: str) -> str:
+    """The printed knock-out note a flag applies, in the page's language (Vietnamese where no gloss)."""
+    if sheet is None:
+        return ""
+    node = sheet.criterion(criterion)
+    vi = node.knockout_vi[note] if note < len(node.knockout_vi) else ""
+    en = node.knockout_en[note] if note < len(node.knockout_en) else ""
+    return (en if lang == "en" and en else vi) or ""
+
+
+def render_knockout_flags(snapshot: Snapshot, result: ProductResult, texts: Texts, lang: str) -> str:
+    """The product view's box of knock-out rules the ticks trigger: the criterion, the members, the note,
+    and where the council's decision stands (rejected, kept with its reason, or still to decide)."""
+    if not result.knockout_triggered:
+        return ""
+    product = snapshot.state.product(result.product_id)
+    sheet = snapshot.sheets.get(result.sheet_id)
+    names = {m.member_id: m.name for m in snapshot.state.members}
+    lines = []
+    for flag in result.knockout_triggered:
+        members = ", ".join(flag.members)
+        line = texts.t("dash_ko_flag_line", lang).format(
+            criterion=flag.criterion, members=members, note=_knockout_note(sheet, flag.criterion, flag.note, lang)
         )
-    if result.recognized:
-        return texts.t("dash_recognized", lang).format(stars=result.stars)
-    return texts.t("dash_not_recognized", lang)
+        who = ", ".join(f"{m} {names.get(m, '')}".strip() for m in flag.members)
+        lines.append(
+            f'<div class="ocop-ko-flag-line" data-criterion="{esc(flag.criterion)}" data-members="{esc(members)}" '
+            f'title="{esc(who)}">{KO_FLAG_ICON} {esc(line)}</div>'
+        )
+    kept = product.knockout_kept
+    if result.rejected:
+        decision, state = texts.t("dash_ko_flag_rejected", lang), "rejected"
+    elif kept:
+        decision, state = texts.t("dash_ko_flag_kept", lang).format(reason=kept), "kept"
+    else:
+        decision, state = texts.t("dash_ko_flag_pending", lang), "pending"
+    return (
+        f'<div class="{KO_FLAGS}" data-product="{esc(result.product_id)}" data-decision="{state}">'
+        f'{"".join(lines)}<div class="ocop-ko-flag-decision">{esc(decision)}</div></div>'
+    )
 
 
 def _rank_text(result: ProductResult) -> str:
@@ -369,6 +444,8 @@ def _result_row(product: Product, result: ProductResult | None, snapshot: Snapsh
         classes.append("ocop-discussion")
     if result.recognized:
         classes.append("ocop-recognised")
+    if result.knockout_triggered:
+        classes.append("ocop-ko-flagged")
     parts = dict(result.part_means)
     members = f"{result.members}"
     if provisional:
@@ -387,6 +464,7 @@ def _result_row(product: Product, result: ProductResult | None, snapshot: Snapsh
         stars = f'{_stars(result.stars)} <span class="ocop-capped">{CAPPED_ICON}</span>'
     else:
         stars = _stars(result.stars)
+    stars += knockout_flag_mark(result, texts, lang)
     unmet = unmet_text(result, texts, lang)
     shown = unmet_text(result, texts, lang, limit=UNMET_SHOWN)
     cells = [
@@ -403,13 +481,14 @@ def _result_row(product: Product, result: ProductResult | None, snapshot: Snapsh
         f'<td class="ocop-num ocop-stars">{stars}</td>',
         f'<td class="ocop-unmet" title="{esc(unmet)}">{_keep_items_whole(shown) if shown else "—"}</td>',
         f'<td class="ocop-num">{_rank_text(result)}</td>',
-        f'<td class="ocop-recog">{esc(recognition_text(result, snapshot, texts, lang))}</td>',
+        f'<td class="ocop-recog" title="{esc(outcome_text(result, snapshot, texts, lang))}">'
+        f"{esc(outcome_text(result, snapshot, texts, lang, short=True))}</td>",
     ]
     return (
         f'<tr class="{" ".join(classes)}" data-product="{esc(pid)}" data-mean="{result.mean_text}" '
         f'data-stars="{result.stars}" '
         f'data-members="{result.members}" data-provisional="{int(provisional)}" '
-        f'data-rejected="{int(result.rejected)}">{"".join(cells)}</tr>'
+        f'data-rejected="{int(result.rejected)}" data-outcome="{esc(result.outcome)}">{"".join(cells)}</tr>'
     )
 
 
@@ -470,6 +549,8 @@ def render_matrix(snapshot: Snapshot, product_id: str, texts: Texts, lang: str) 
     names = {m.member_id: m.name for m in snapshot.state.members}
     parts = [p for p in sheet.parts if p.code in explanation.criterion_parts]
     columns = len(explanation.criteria) + 2 * len(parts) + 1  # criteria, a member and a sum column per part, total
+    not_met_short, not_met_full = texts.t("dash_not_met_short", lang), texts.t("dash_not_met_full", lang)
+    not_met_seen = False
     out = [
         f'<div class="ocop-dash-h2">{esc(texts.t("dash_matrix_title", lang))}</div>',
         f'<div class="ocop-matrix" data-product="{esc(product_id)}" style="--mxcols:{columns}">',
@@ -504,6 +585,13 @@ def render_matrix(snapshot: Snapshot, product_id: str, texts: Texts, lang: str) 
             out.append(f"{esc(member)}</th>")
             for i in cols:
                 value = explanation.points[m][i]
+                if explanation.options[m][i] == NOT_MET:
+                    not_met_seen = True
+                    out.append(
+                        f'<td class="{NOT_MET_CELL}" title="{esc(member)}, {esc(explanation.criteria[i])}: '
+                        f'{esc(not_met_full)}">{esc(not_met_short)}</td>'
+                    )
+                    continue
                 zero = (member, explanation.criteria[i]) in zeroed
                 out.append(f'<td class="ocop-mx-zeroed">{value}*</td>' if zero else f"<td>{value}</td>")
             sums = member_steps.get(member, {})
@@ -525,6 +613,9 @@ def render_matrix(snapshot: Snapshot, product_id: str, texts: Texts, lang: str) 
             out.append(f'<td class="ocop-mx-total">{format_mean(means[0], lang) if means else ""}</td>')
         out.append("</tr></tfoot></table>")
     out.append("</div>")
+    if not_met_seen:
+        legend = texts.t("dash_not_met_legend", lang).format(short=not_met_short, full=not_met_full)
+        out.append(f'<div class="ocop-legend ocop-mx-legend">{esc(legend)}</div>')
     return "".join(out)
 
 
@@ -639,7 +730,7 @@ def render_detail(snapshot: Snapshot, product_id: str | None, texts: Texts, lang
         kpis.append(f'{esc(texts.t("dash_col_unmet", lang))}: <b class="ocop-bad">{esc(unmet)}</b>')
     if result.rank is not None:
         kpis.append(esc(texts.t("dash_summary_rank", lang).format(rank=result.rank, overall=result.overall_rank)))
-    kpis.append(f"<b>{esc(recognition_text(result, snapshot, texts, lang))}</b>")
+    kpis.append(f"<b>{esc(outcome_text(result, snapshot, texts, lang))}</b>")
     if result.needs_discussion:
         kpis.append(f'<span class="ocop-flag">{DISCUSSION_ICON} {esc(texts.t("dash_discussion", lang))}</span>')
     if provisional:
@@ -647,7 +738,8 @@ def render_detail(snapshot: Snapshot, product_id: str | None, texts: Texts, lang
     summary = '<div class="ocop-detail-kpis">' + ' <span class="ocop-dash-sep">·</span> '.join(kpis) + "</div>"
     return (
         f'<div class="ocop-detail-body" data-product="{esc(product_id)}" data-mean="{result.mean_text}" '
-        f'data-stars="{result.stars}">{title}{summary}'
+        f'data-stars="{result.stars}" data-outcome="{esc(result.outcome)}">{title}{summary}'
+        f"{render_knockout_flags(snapshot, result, texts, lang)}"
         f"{render_matrix(snapshot, product_id, texts, lang)}{render_steps(snapshot, product_id, texts, lang)}"
         f'<div class="ocop-dash-advice">{render_stability(snapshot, product_id, texts, lang)}'
         f"{render_agreement_line(snapshot, product_id, texts, lang)}</div></div>"
@@ -938,8 +1030,10 @@ __all__: Sequence[str] = (
     "Snapshot",
     "auto_product",
     "council_app",
+    "outcome_text",
     "render_agreement_line",
     "render_detail",
+    "render_knockout_flags",
     "render_progress",
     "render_results",
     "render_stability",
@@ -1009,7 +1103,7 @@ DASH_STYLE = (
   color: #b00020; font-weight: 700; font-size: 0.85em; white-space: normal; min-width: 7.5em; max-width: 12em;
   line-height: 1.1;
 }
-.ocop-dash .ocop-res td.ocop-recog { font-size: 0.85em; }
+.ocop-dash .ocop-res td.ocop-recog { font-size: 0.85em; white-space: normal; min-width: 11.5em; max-width: 21em; line-height: 1.1; }
 .ocop-dash .ocop-res td.ocop-part { font-size: 0.9em; }
 .ocop-dash .ocop-res td.ocop-flag-cell { background: #b00020; color: #fff; font-weight: 700; }
 .ocop-dash tr.ocop-sheet-head th {
@@ -1049,6 +1143,15 @@ DASH_STYLE = (
 .ocop-dash .ocop-mx .ocop-mx-pass { background: #d7efdd; }
 .ocop-dash .ocop-mx .ocop-mx-fail { background: #b00020; color: #fff; }
 .ocop-dash .ocop-mx .ocop-mx-zeroed { color: #555; font-style: italic; }
+.ocop-dash .ocop-mx td.ocop-mx-not-met { color: #8a1c1c; background: #fdecea; font-weight: 700; font-size: 0.85em; }
+.ocop-dash .ocop-mx-legend { margin-top: 0.1em; }
+.ocop-dash .ocop-ko-flag { color: #fff; background: #c45100; font-weight: 700; padding: 0 0.25em; font-style: normal;
+  text-decoration: none; }
+.ocop-dash .ocop-ko-flags { border-left: 0.35em solid #c45100; background: #fff3e6; padding: 0.1em 0.5em;
+  margin: 0.2em 0; font-size: 0.85em; line-height: 1.25; }
+.ocop-dash .ocop-ko-flags[data-decision="rejected"] { border-left-color: #b00020; }
+.ocop-dash .ocop-ko-flag-line { font-weight: 700; color: #7a2e00; }
+.ocop-dash .ocop-ko-flag-decision { font-style: italic; color: #222; }
 .ocop-dash ol.ocop-dash-steps {
   columns: 2; column-gap: 3.2em; margin: 0.2em 0 0 2.2em; padding: 0; font-size: 0.78em; line-height: 1.15;
 }

@@ -9,9 +9,17 @@ store allows and what ``score_card`` computes.
   knock-out notes, anomalies, case headings), saves every tick at once
   (``store.tick``), keeps a sticky running total (``ocop-total``), the
   comment, the submit with confirmation and the recusal.
+- Every scored criterion accepts "không đạt" (option 0, ``model.NOT_MET``, 0
+  points): a radio group whose printed options have no 0-point option ends
+  with an extra choice "Không đạt (0 điểm)" (class ``ocop-not-met-choice`` on
+  the group: its last label); where a printed option is worth 0, ticking it is
+  the way. No tick stays a blank (the card is incomplete).
 - With ``entry=True`` it is the secretary's fast keyboard entry: one text box
   per scored criterion (``ocop-entry-<code>``); the secretary types the
-  option number and presses Tab.
+  option number (``0``: không đạt) and presses Tab.
+- On the English page every text of the sheet (criteria, options, notes,
+  knock-out notes, conditions, anomalies, cases) is its English gloss; the
+  Vietnamese only where a gloss is missing.
 - The widgets of a sheet are built once per (sheet, language) and reused when
   another product on the same sheet is shown; a tick updates only the totals
   widget (and, when a condition flips, the conditioned criterion's state).
@@ -30,7 +38,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ocop_scoring.errors import AccessDenied, OcopError, ScorecardError, SessionFinalised
-from ocop_scoring.model import Card, Criterion, Product, RuleSet, SessionState, Sheet
+from ocop_scoring.model import NOT_MET, Card, Criterion, Product, RuleSet, SessionState, Sheet
 from ocop_scoring.scoring import CardResult, score_card
 from ocop_scoring.texts import Texts, load_texts
 from ocop_scoring.views import contract
@@ -47,6 +55,7 @@ from ocop_scoring.views.contract import (  # page-specific classes
 log = logging.getLogger(__name__)
 
 # Classes of this module beyond the contract (reported to the lead).
+NOT_MET_CHOICE = "ocop-not-met-choice"  # a radio group whose last label is the extra "Không đạt (0 điểm)"
 
 FORM_CSS = """
 <style>
@@ -97,6 +106,13 @@ button.ocop-submit, .ocop-submit { font-size: 16px !important; font-weight: 600;
 .ocop-app .widget-radio-box label:has(input:checked) { font-weight: 700; background: #e6efff; color: #0b2e6b;
   border-radius: 3px; }
 .ocop-app .ocop-na label:has(input:checked) { background: #eee; color: #777; text-decoration: line-through; }
+/* the extra "Không đạt (0 điểm)" choice: after the printed options, set apart and muted */
+.ocop-app .ocop-not-met-choice .widget-radio-box label:last-child { margin-top: 6px; padding: 2px 10px 2px 4px;
+  width: fit-content; border: 1px dashed #8c8c8c; border-radius: 4px; color: #555; font-style: italic;
+  background: #fafafa; }
+.ocop-app .ocop-not-met-choice .widget-radio-box label:last-child:has(input:checked) { border: 2px solid #8a1c1c;
+  background: #fdecea; color: #8a1c1c; font-style: normal; font-weight: 700; }
+.ocop-app .ocop-na.ocop-not-met-choice .widget-radio-box label:last-child { color: #999; border-color: #ccc; }
 .ocop-confirm-box { background: #fff4f4; border: 1px solid #e0a0a0; padding: 6px 10px; }
 .ocop-entry-row { align-items: center; border-bottom: 1px solid #eee; }
 .ocop-entry-row .widget-text input { font-size: 18px; text-align: center; font-weight: 700; }
@@ -136,8 +152,25 @@ def _esc(text: str | None) -> str:
     return html.escape(text or "")
 
 
+def in_lang(vi: str | None, en: str | None, lang: str) -> str:
+    """A sheet text in ``lang``: the English gloss on the English page, else (or where it is missing) the Vietnamese."""
+    return (en if lang == "en" and en else vi) or ""
+
+
+def notes_in_lang(vi: tuple[str, ...], en: tuple[str, ...], lang: str) -> list[str]:
+    """A list of notes in ``lang``, note by note (a note without its gloss stays Vietnamese)."""
+    return [in_lang(note, en[i] if i < len(en) else None, lang) for i, note in enumerate(vi)]
+
+
+def not_met_label(texts: Texts, lang: str) -> str:
+    """The extra choice of a criterion without a printed 0-point option: ``Không đạt (0 điểm)``."""
+    return tr(texts, "form_not_met", lang)
+
+
 def option_label(texts: Texts, lang: str, leaf: Criterion, number: int) -> str:
-    """``N. text — P điểm`` plus the ★ minimum the option marks (``★★★★ tối thiểu 4 sao``)."""
+    """``N. text — P điểm`` plus the ★ minimum the option marks (``★★★★ tối thiểu 4 sao``); 0: không đạt."""
+    if number == NOT_MET:
+        return not_met_label(texts, lang)
     option = leaf.options[number - 1]
     text = (option.text_en if lang == "en" and option.text_en else option.text_vi).strip()
     label = tr(texts, "form_option_label", lang, n=option.number, text=text, points=option.points)
@@ -148,7 +181,16 @@ def option_label(texts: Texts, lang: str, leaf: Criterion, number: int) -> str:
 
 def node_text(node: Criterion, lang: str) -> str:
     """A criterion's text in ``lang`` (Vietnamese where the English is missing)."""
-    return (node.text_en if lang == "en" and node.text_en else node.text_vi).strip()
+    return in_lang(node.text_vi, node.text_en, lang).strip()
+
+
+def radio_options(texts: Texts, lang: str, leaf: Criterion, *, not_met: bool | None = None) -> list[tuple[str, int]]:
+    """A criterion's radio choices: the printed options, then "không đạt" (0) when no printed option is
+    worth 0 points (``not_met=True`` adds it anyway: a card holding 0 on such a criterion shows it)."""
+    options = [(option_label(texts, lang, leaf, o.number), o.number) for o in leaf.options]
+    if not_met or (not_met is None and not leaf.prints_zero_option):
+        options.append((not_met_label(texts, lang), NOT_MET))
+    return options
 
 
 def render_totals(
@@ -217,38 +259,44 @@ def _node_head_html(node: Criterion, texts: Texts, lang: str) -> str:
         f'<div class="{kind_class}"{indent}>{_esc(node.code)}. {_esc(node_text(node, lang))} '
         f'<span class="ocop-max">({_esc(tr(texts, "form_max_points", lang, points=node.max_points))})</span></div>'
     ]
-    for note in node.notes_vi:
+    for note in notes_in_lang(node.notes_vi, node.notes_en, lang):
         out.append(f'<div class="ocop-note">{_esc(note)}</div>')
-    for note in node.knockout_vi:
+    for note in notes_in_lang(node.knockout_vi, node.knockout_en, lang):
         out.append(f'<div class="ocop-knockout-note">{_esc(note)}</div>')
     if node.condition is not None:
+        condition = node.condition
         out.append(
-            f'<div class="ocop-cond-note">{_esc(node.condition.note_vi)} '
-            f"({_esc(tr(texts, 'form_condition', lang, code=node.condition.criterion, points=node.condition.min_points))})</div>"
+            f'<div class="ocop-cond-note">{_esc(in_lang(condition.note_vi, condition.note_en, lang))} '
+            f"({_esc(tr(texts, 'form_condition', lang, code=condition.criterion, points=condition.min_points))})</div>"
         )
     if node.anomaly is not None:
         out.append(
-            f'<div class="ocop-anomaly-note" title="{_esc(node.anomaly.printed)}">⚠ '
-            f"{_esc(node.anomaly.note_en if lang == 'en' and node.anomaly.note_en else node.anomaly.note_vi)}</div>"
+            f'<div class="ocop-anomaly-note"{_printed_title(node.anomaly.printed, lang)}>⚠ '
+            f"{_esc(in_lang(node.anomaly.note_vi, node.anomaly.note_en, lang))}</div>"
         )
     for option in node.options:
         if option.anomaly is not None:
-            note = option.anomaly.note_en if lang == "en" and option.anomaly.note_en else option.anomaly.note_vi
+            note = in_lang(option.anomaly.note_vi, option.anomaly.note_en, lang)
             out.append(
-                f'<div class="ocop-anomaly-note">⚠ {_esc(tr(texts, "form_option_anomaly", lang, n=option.number))}: '
-                f"{_esc(note)}</div>"
+                f'<div class="ocop-anomaly-note" data-option="{option.number}">⚠ '
+                f"{_esc(tr(texts, 'form_option_anomaly', lang, n=option.number))}: {_esc(note)}</div>"
             )
     if node.cases:
         rows = []
         for case in node.cases:
             numbers = ", ".join(str(o.number) for o in node.options if o.case == case.code)
-            text = case.text_en if lang == "en" and case.text_en else case.text_vi
+            text = in_lang(case.text_vi, case.text_en, lang)
             rows.append(
                 f'<div class="ocop-case-head" data-case="{_esc(case.code)}"><b>{_esc(text)}</b> — '
                 f"{_esc(tr(texts, 'form_case_options', lang, numbers=numbers))}</div>"
             )
         out.extend(rows)
     return "".join(out)
+
+
+def _printed_title(printed: str, lang: str) -> str:
+    """The printed (Vietnamese) text of an anomaly as a tooltip, on the Vietnamese page only."""
+    return f' title="{_esc(printed)}"' if printed and lang != "en" else ""
 
 
 def _part_label(sheet: Sheet, index: int, texts: Texts, lang: str) -> str:
@@ -262,8 +310,8 @@ def _part_head_html(sheet: Sheet, index: int, texts: Texts, lang: str) -> str:
     part = sheet.parts[index]
     out = f'<div class="ocop-part-head">{_esc(_part_label(sheet, index, texts, lang))}</div>'
     if part.anomaly is not None:
-        note = part.anomaly.note_en if lang == "en" and part.anomaly.note_en else part.anomaly.note_vi
-        out += f'<div class="ocop-anomaly-note" title="{_esc(part.anomaly.printed)}">⚠ {_esc(note)}</div>'
+        note = in_lang(part.anomaly.note_vi, part.anomaly.note_en, lang)
+        out += f'<div class="ocop-anomaly-note"{_printed_title(part.anomaly.printed, lang)}>⚠ {_esc(note)}</div>'
     return out
 
 
@@ -287,7 +335,8 @@ def build_radio_view(
     """The sheet as the member sees it: headings, notes and one radio group per scored criterion.
 
     The headings between two radio groups are one HTML widget (the part's, the group's and the
-    criterion's), so a sheet is about 65 widgets.
+    criterion's), so a sheet is about 65 widgets. A group whose printed options have no 0-point
+    option ends with "Không đạt (0 điểm)" (value 0) and carries ``NOT_MET_CHOICE``.
     """
     looks = looks or SharedLooks()
     children: list[ipw.Widget] = []
@@ -303,12 +352,14 @@ def build_radio_view(
                 children.append(looks.html("".join(heads)))
                 heads = []
                 radio = ipw.RadioButtons(
-                    options=[(option_label(texts, lang, node, o.number), o.number) for o in node.options],
+                    options=radio_options(texts, lang, node),
                     value=None,
                     layout=looks.radio_layout,
                     style=looks.radio_style,
                 )
                 radio.add_class(contract.criterion_class(node.code))
+                if not node.prints_zero_option:
+                    radio.add_class(NOT_MET_CHOICE)
                 radio.observe(lambda change, code=node.code: on_input(code, change["new"]), names="value")
                 inputs[node.code] = radio
                 children.append(radio)
@@ -321,7 +372,7 @@ def build_radio_view(
 def build_entry_view(
     sheet: Sheet, texts: Texts, lang: str, on_input: Callable[[str, Any], None], looks: SharedLooks | None = None
 ) -> SheetView:
-    """The secretary's fast entry: one box per scored criterion in printed order, Tab to the next."""
+    """The secretary's fast entry: one box per scored criterion in printed order, Tab to the next; 0 = không đạt."""
     looks = looks or SharedLooks()
     box_layout = ipw.Layout(width="5em")
     label_layout = ipw.Layout(width="30em", flex="0 0 30em")
@@ -335,7 +386,7 @@ def build_entry_view(
             looks.html(f'<div class="ocop-entry-part">{_esc(_part_label(sheet, index, texts, lang))}</div>')
         )
         for leaf in (n for g in part.groups for n in g.walk() if n.is_leaf):
-            box = ipw.Text(value="", placeholder=f"1–{len(leaf.options)}", continuous_update=False, layout=box_layout)
+            box = ipw.Text(value="", placeholder=f"0–{len(leaf.options)}", continuous_update=False, layout=box_layout)
             box.add_class(contract.entry_class(leaf.code))
             box.observe(lambda change, code=leaf.code: on_input(code, change["new"]), names="value")
             label = ipw.HTML(
@@ -596,11 +647,17 @@ class ScoringForm(ipw.VBox):
             for code, widget in view.inputs.items():
                 number = self.choices.get(code)
                 if view.entry:
-                    text = str(number) if number else ""
+                    text = "" if number is None else str(number)
                     if widget.value != text:
                         widget.value = text
                     view.infos[code].value = self._entry_info(view.sheet, code, number)
-                elif widget.value != number:
+                    continue
+                leaf = view.sheet.leaf(code)
+                if leaf.prints_zero_option:  # "không đạt" is shown here only for a card that holds it
+                    options = radio_options(self.texts, view.lang, leaf, not_met=number == NOT_MET)
+                    if len(options) != len(widget.options):
+                        widget.options = options
+                if widget.value != number:
                     widget.value = number
         finally:
             self._loading = False
@@ -626,13 +683,13 @@ class ScoringForm(ipw.VBox):
                     view.infos[code].value = self._entry_info(view.sheet, code, self.choices.get(code))
 
     def _entry_info(self, sheet: Sheet, code: str, number: int | None) -> str:
-        if not number:
+        if number is None:
             return ""
         leaf = sheet.leaf(code)
         return f'<span class="ocop-entry-ok">→ {_esc(option_label(self.texts, self.lang, leaf, number))}</span>'
 
     def _head_html(self, state: SessionState, product: Product, sheet: Sheet, member_id: str) -> str:
-        title = sheet.title_en if self.lang == "en" and sheet.title_en else sheet.title_vi
+        title = in_lang(sheet.title_vi, sheet.title_en, self.lang)
         member = state.member(member_id) if state.has_member(member_id) else None
         where = ", ".join(x for x in (product.producer, product.commune, product.province) if x)
         lines = [
@@ -644,10 +701,11 @@ class ScoringForm(ipw.VBox):
             + (f" · {_esc(self.t('form_card_of', member=member.member_id, name=member.name))}" if member else "")
             + "</div>",
         ]
-        for note in sheet.dossier_knockouts_vi:
+        for note in notes_in_lang(sheet.dossier_knockouts_vi, sheet.dossier_knockouts_en, self.lang):
             lines.append(f'<div class="ocop-knockout-note">{_esc(note)}</div>')
-        if sheet.star_note_vi:
-            lines.append(f'<div class="ocop-note">{_esc(sheet.star_note_vi)}</div>')
+        star_note = in_lang(sheet.star_note_vi, sheet.star_note_en, self.lang)
+        if star_note:
+            lines.append(f'<div class="ocop-note">{_esc(star_note)}</div>')
         return "".join(lines)
 
     def _lock_html(self, shown: CardShown) -> str:
@@ -766,16 +824,19 @@ class ScoringForm(ipw.VBox):
             view.infos[code].value = self._entry_info(view.sheet, code, number)
         if number is None:
             self.status.show_ok(self.t("form_cleared", code=code))
+        elif number == NOT_MET:
+            self.status.show_ok(self.t("form_saved_not_met", code=code))
         else:
             self.status.show_ok(self.t("form_saved", code=code, option=number))
 
     def _parse_entry(self, view: SheetView, code: str, text: str) -> int | bool | None:
-        """The option number typed for ``code``: an int, None (cleared), or False (refused, message shown)."""
+        """The option number typed for ``code``: an int (0: không đạt), None (cleared), or False (refused,
+        message shown)."""
         text = (text or "").strip()
         if not text:
             return None
         leaf = view.sheet.leaf(code)
-        if not text.isdigit() or not 1 <= int(text) <= len(leaf.options):
+        if not text.isdigit() or not NOT_MET <= int(text) <= len(leaf.options):
             message = self.t("form_entry_bad", code=code, got=text, top=len(leaf.options))
             view.infos[code].value = f'<span class="ocop-entry-bad" data-bad="1">✖ {_esc(message)}</span>'
             self.status.show_error(message)
@@ -787,7 +848,7 @@ class ScoringForm(ipw.VBox):
         self._loading = True
         try:
             widget = view.inputs[code]
-            widget.value = (str(number) if number else "") if view.entry else number
+            widget.value = ("" if number is None else str(number)) if view.entry else number
         finally:
             self._loading = False
 
