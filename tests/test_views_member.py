@@ -285,6 +285,26 @@ def test_member_case_headings_on_sheet_26(council):
         assert "Lựa chọn một trong hai trường hợp sau" in heading
 
 
+def test_member_form_offers_only_the_products_case(council):
+    """P09 is recorded in case a (community tourism): criteria 8, 9, 15 offer case a's options and "không đạt";
+    a product of unknown case offers both, and after its first case-bound tick only that case."""
+    store, sid = council
+    app = open_member(store, sid)
+    app.picker.value = "P09"
+    for code in ("8", "9", "15"):
+        assert [v for _, v in radio(app, code).options] == [1, 2, NOT_MET]
+
+    store.add_products(sid, [ProductSpec("T9", "Điểm du lịch thác", "qd26-2026-26")])
+    app.refresh()
+    app.picker.value = "T9"
+    assert [v for _, v in radio(app, "8").options] == [1, 2, 3, 4, NOT_MET]
+    radio(app, "8").value = 4  # case b: the store records the product's case
+    assert store.state(sid).product("T9").case == "b"
+    app.refresh()
+    assert [v for _, v in radio(app, "9").options] == [3, 4, NOT_MET]
+    assert radio(app, "8").value == 4
+
+
 def test_member_anomaly_notes_of_sheets_7_and_21(council, library):
     """The recorded anomalies show under their criterion: sheet 7's 3.1 option 2 (printed 1 point) and sheet 21's
     6.2 (a knock-out note printed inside option 3), in Vietnamese and in English."""

@@ -44,22 +44,25 @@ def _targets(page: ProgrammePage) -> dict[str, dict[str, str]]:
 
 
 def test_programme_page_counts_every_session(two_sessions):
-    """A token of the 2025 council opens the page on every province (no province has half its products):
-    8 certified and 2 provisional OCOP products, Điện Biên's progress, three charts."""
+    """A token of the 2025 council (Lâm Đồng's) opens the page on Lâm Đồng; every province: 7 certified and
+    1 provisional OCOP products (P03 and D01, 90+, are forwarded to the Ministry), Điện Biên's progress,
+    three charts."""
     page = programme_app(store=two_sessions, token=_token(two_sessions, "hd-2025"), as_of=2026)
 
     assert isinstance(page, ProgrammePage)
     assert contract.PROGRAMME in page._dom_classes
     assert contract.PROVINCE_PICKER in page.picker._dom_classes
     assert contract.PROGRAMME_TABLES in page.tables_html._dom_classes
-    assert page.picker.value == "" and page.province is None
+    assert page.picker.value == "Lâm Đồng"
+    page.show("")
+    assert page.province is None
     head = _Elements(page.head_html.value).having("div", "data-recognised")[0]
-    assert (head["data-recognised"], head["data-provisional"], head["data-products"]) == ("8", "2", "14")
+    assert (head["data-recognised"], head["data-provisional"], head["data-products"]) == ("7", "1", "14")
     provinces = _rows(page.tables_html.value, "province")
-    assert (provinces["Điện Biên"]["data-recognised"], provinces["Điện Biên"]["data-provisional"]) == ("0", "2")
-    assert provinces["Đồng Tháp"]["data-total"] == "2"
+    assert (provinces["Điện Biên"]["data-recognised"], provinces["Điện Biên"]["data-provisional"]) == ("0", "1")
+    assert provinces["Lâm Đồng"]["data-total"] == "10"
     years = {a["data-year"]: a for a in _Elements(page.tables_html.value).having("tr", "data-year")}
-    assert (years["2025"]["data-cumulative"], years["2026"]["data-with-provisional"]) == ("8", "10")
+    assert (years["2025"]["data-cumulative"], years["2026"]["data-with-provisional"]) == ("7", "8")
     assert _targets(page)["2030"]["data-status"] == "behind"  # Điện Biên, the one province with a targets file
     assert page.charts_html.value.count("<svg") == 3
     assert "Theo tỉnh, thành phố" in page.tables_html.value
@@ -67,7 +70,7 @@ def test_programme_page_counts_every_session(two_sessions):
 
 def test_programme_page_opens_on_the_tokens_province(two_sessions):
     """The Điện Biên council's token shows Điện Biên against its targets: 2020 missed, 2030 behind
-    with 0 certified and 2 provisional, 62 to go; the years table carries the targets."""
+    with 0 certified and 1 provisional (D01 is forwarded), 62 to go; the years table carries the targets."""
     page = programme_app(store=two_sessions, token=_token(two_sessions, "db-2026", "member"), as_of=2026)
 
     assert page.picker.value == "Điện Biên"
@@ -77,7 +80,7 @@ def test_programme_page_opens_on_the_tokens_province(two_sessions):
     assert (t2030["data-status"], t2030["data-achieved"], t2030["data-provisional"], t2030["data-gap"]) == (
         "behind",
         "0",
-        "2",
+        "1",
         "62",
     )
     assert "45,6" in page.progress_html.value and "issue" in page.progress_html.value
@@ -85,7 +88,7 @@ def test_programme_page_opens_on_the_tokens_province(two_sessions):
     assert (years["2020"]["data-target"], years["2030"]["data-target"], years["2026"]["data-with-provisional"]) == (
         "21",
         "62",
-        "2",
+        "1",
     )
     communes = _rows(page.tables_html.value, "commune")
     assert communes["xã Mường Phăng, Điện Biên"]["data-total"] == "2"
@@ -97,20 +100,20 @@ def test_programme_page_switches_province_and_language(two_sessions):
     page = programme_app(store=two_sessions, token=_token(two_sessions, "hd-2025"), as_of=2026)
     reads = page.reads
 
-    page.show("Vĩnh Long")
-    assert "Chưa có tệp mục tiêu cho Vĩnh Long" in page.progress_html.value
-    assert _Elements(page.head_html.value).having("div", "data-province")[0]["data-province"] == "Vĩnh Long"
+    page.show("Lâm Đồng")
+    assert "Chưa có tệp mục tiêu cho Lâm Đồng" in page.progress_html.value
+    assert _Elements(page.head_html.value).having("div", "data-province")[0]["data-province"] == "Lâm Đồng"
     page.lang_toggle.value = "en"
 
-    assert "No targets file for Vĩnh Long" in page.progress_html.value
+    assert "No targets file for Lâm Đồng" in page.progress_html.value
     assert "OCOP programme" in page.head_html.value
     assert page.refresh_button.description == "Refresh"
-    assert page.picker.value == "Vĩnh Long"
+    assert page.picker.value == "Lâm Đồng"
     assert page.reads == reads
 
 
 def test_programme_page_refresh_reads_the_store_again(two_sessions, library):
-    """Once the Điện Biên council scores D04 and finalises, a refresh counts 3 certified products there."""
+    """Once the Điện Biên council scores D04 and finalises, a refresh counts 2 certified products there."""
     page = programme_app(store=two_sessions, token=_token(two_sessions, "db-2026"), as_of=2026)
     cards = [c for c in demo.demo_scorecards(library.sheets) if c.product_id == "P06"]
     two_sessions.enter_cards(
@@ -121,9 +124,9 @@ def test_programme_page_refresh_reads_the_store_again(two_sessions, library):
     page.refresh_button.click()
 
     assert page.reads == 2
-    assert _targets(page)["2030"]["data-achieved"] == "3"  # D01 5★, D02 3★, D04 4★
+    assert _targets(page)["2030"]["data-achieved"] == "2"  # D02 3★, D04 4★ (D01, 90+, is at the Ministry)
     head = _Elements(page.head_html.value).having("div", "data-recognised")[0]
-    assert (head["data-recognised"], head["data-provisional"]) == ("3", "0")
+    assert (head["data-recognised"], head["data-provisional"]) == ("2", "0")
 
 
 @pytest.mark.parametrize("token", ["not-a-token", "", None])

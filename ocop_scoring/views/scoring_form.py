@@ -184,10 +184,17 @@ def node_text(node: Criterion, lang: str) -> str:
     return in_lang(node.text_vi, node.text_en, lang).strip()
 
 
-def radio_options(texts: Texts, lang: str, leaf: Criterion, *, not_met: bool | None = None) -> list[tuple[str, int]]:
+def radio_options(
+    texts: Texts, lang: str, leaf: Criterion, *, not_met: bool | None = None, case: str | None = None
+) -> list[tuple[str, int]]:
     """A criterion's radio choices: the printed options, then "không đạt" (0) when no printed option is
-    worth 0 points (``not_met=True`` adds it anyway: a card holding 0 on such a criterion shows it)."""
-    options = [(option_label(texts, lang, leaf, o.number), o.number) for o in leaf.options]
+    worth 0 points (``not_met=True`` adds it anyway: a card holding 0 on such a criterion shows it).
+    With ``case`` (sheet 26, a product whose case is known) only that case's options are offered."""
+    options = [
+        (option_label(texts, lang, leaf, o.number), o.number)
+        for o in leaf.options
+        if case is None or o.case in (None, case)
+    ]
     if not_met or (not_met is None and not leaf.prints_zero_option):
         options.append((not_met_label(texts, lang), NOT_MET))
     return options
@@ -640,8 +647,19 @@ class ScoringForm(ipw.VBox):
             self.recuse_box.layout.display = "" if can_recuse else "none"
             self._update_totals()
 
+    def _case(self, sheet: Sheet) -> str | None:
+        """The case the shown product is scored in (sheet 26): its record's, else the card's first case-bound tick."""
+        if self.product is not None and self.product.case:
+            return self.product.case
+        for leaf in sheet.leaves:
+            number = self.choices.get(leaf.code)
+            if leaf.cases and number:
+                return leaf.option(number).case
+        return None
+
     def _load_view(self, view: SheetView) -> None:
         """Put the card's choices into the sheet's inputs (no save: the values come from the store)."""
+        case = self._case(view.sheet)
         self._loading = True
         try:
             for code, widget in view.inputs.items():
@@ -653,9 +671,17 @@ class ScoringForm(ipw.VBox):
                     view.infos[code].value = self._entry_info(view.sheet, code, number)
                     continue
                 leaf = view.sheet.leaf(code)
-                if leaf.prints_zero_option:  # "không đạt" is shown here only for a card that holds it
-                    options = radio_options(self.texts, view.lang, leaf, not_met=number == NOT_MET)
-                    if len(options) != len(widget.options):
+                if leaf.prints_zero_option or leaf.cases:
+                    # "không đạt" is shown where a printed option is worth 0 only for a card that holds it;
+                    # a choose-one-case criterion offers only the product's case once it is known
+                    options = radio_options(
+                        self.texts,
+                        view.lang,
+                        leaf,
+                        not_met=(number == NOT_MET) if leaf.prints_zero_option else None,
+                        case=case if leaf.cases else None,
+                    )
+                    if tuple(v for _, v in options) != tuple(widget._options_values):
                         widget.options = options
                 if widget.value != number:
                     widget.value = number
