@@ -39,9 +39,7 @@ def _in_case(leaf, case: str):
 
 def best_choices(sheet: Sheet, case: str = "a") -> dict[str, int]:
     """The option with the most printed points on every scored criterion (sheet 26: within ``case``)."""
-    return {
-        leaf.code: max(_in_case(leaf, case), key=lambda o: (o.points, -o.number)).number for leaf in sheet.leaves
-    }
+    return {leaf.code: max(_in_case(leaf, case), key=lambda o: (o.points, -o.number)).number for leaf in sheet.leaves}
 
 
 def worst_choices(sheet: Sheet, case: str = "a") -> dict[str, int]:

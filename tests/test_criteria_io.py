@@ -183,7 +183,9 @@ def test_sheet_for_an_older_rule_set_is_accepted(library, tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(text, encoding="utf-8")
     # 1048 prints no star markers (the rule set claims none): a marked sheet is refused, line by line
-    with pytest.raises(CriteriaSheetError, match=r"tiny.yaml:\d+: .*\.star: expected (one of the star levels|no star marker)"):
+    with pytest.raises(
+        CriteriaSheetError, match=r"tiny.yaml:\d+: .*\.star: expected (one of the star levels|no star marker)"
+    ):
         load_sheet(path, library.rulesets)
     path.write_text(re.sub(r"\n *star: \d", "", text), encoding="utf-8")
 

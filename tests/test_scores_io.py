@@ -65,8 +65,14 @@ def test_unknown_sheet_criterion_option(library):
     found = problems(HEADER + "\n".join(rows) + "\n", library)
     last = len(rows) + 1
 
-    assert "s.csv:2: option: expected a whole number (the option's position on the sheet, from 1; 0 for không đạt), got 'x'" in found
-    assert "s.csv:3: option: expected an option between 0 (không đạt) and 3 for criterion 1.2 of qd26-2026-01, got 9" in found
+    assert (
+        "s.csv:2: option: expected a whole number (the option's position on the sheet, from 1; 0 for không đạt), got 'x'"
+        in found
+    )
+    assert (
+        "s.csv:3: option: expected an option between 0 (không đạt) and 3 for criterion 1.2 of qd26-2026-01, got 9"
+        in found
+    )
     assert "s.csv:4: criterion: expected a scored criterion of sheet qd26-2026-01, got '9.9'" in found
     assert (
         f"s.csv:{last}: sheet_id: expected a known criteria sheet (see `ocop sheets list`), got 'qd99-2030-01'" in found
