@@ -393,3 +393,25 @@ def test_the_central_council_scores_every_province(store, library):
         ],
     )
     assert len(store.state("tw-2026").products) == 2
+
+
+def test_the_dashboard_says_recognised_once_the_decision_is_recorded(store, make_session):
+    """ "Đề xuất công nhận 4★" until the decision; then "Đã công nhận 4★ (Quyết định số …)"; the Ministry's round too."""
+    from ocop_scoring.texts import load_texts
+    from ocop_scoring.views.dashboard import Snapshot, outcome_text
+
+    sid = make_session(store, held_on="2026-06-20")
+    texts = load_texts()
+
+    def words(pid, lang="vi"):
+        state = store.state(sid)
+        result = store.results(sid, state)
+        snapshot = Snapshot(0, state, result, store.sheets(sid), store.ruleset(sid))
+        return outcome_text(result.product(pid), snapshot, texts, lang)
+
+    assert words("P01") == "Đề xuất công nhận 4★"
+    store.recognise(sid, "123/QĐ-UBND", "2026-07-01", ["P01"])
+    assert words("P01") == "Đã công nhận 4★ (Quyết định số 123/QĐ-UBND)"
+    assert words("P01", "en") == "Recognised at 4★ (Decision No. 123/QĐ-UBND)"
+    store.import_central_result(sid, central(("P03", "88.50", 4)), "77/BNNMT", "2026-09-01")
+    assert words("P03") == "HĐ Trung ương: 88.50 điểm, 4★ — tỉnh xem xét công nhận 4★"
