@@ -353,6 +353,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     base_rules = None
     ruleset_id = args.ruleset
     sheets = lib.sheets
+    state = None
     if _is_session_file(args.scores):
         from ocop_scoring.scoring import build_card_set
         from ocop_scoring.store.session_file import pinned_from_document, read_session_file, state_from_document
@@ -379,6 +380,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 f"sheet {sheet.sheet_id} belongs to rule set {sheet.ruleset_id}, not {ruleset.ruleset_id} (use --ruleset {sheet.ruleset_id})"
             )
     result = score_council(cards, sheets, ruleset, rules_from_args(args, base_rules), rejections)
+    result.state = state  # a session file's recorded decisions (the JSON's "recognition")
     return print_result(result, args.format, args.explain, args.lang)
 
 

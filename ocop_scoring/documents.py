@@ -58,6 +58,13 @@ def _t(key: str) -> str:
 
 def outcome_text(report: SessionReport, r: ProductResult) -> str:
     """What the council proposes for a product, in Vietnamese ("đề xuất công nhận 4★", …)."""
+    standing = r.standing  # once a decision is recorded with the session, say what became of the proposal
+    if standing.status in ("recognised", "central_below", "central_5_star"):
+        return _t("rep_standing_" + standing.status).format(
+            stars=standing.stars,
+            number=standing.decision.number if standing.decision else "…",
+            mean=standing.central.mean_total if standing.central else "…",
+        )
     level = report.result.level
     threshold = level.forwards_from_total
     return _t("rep_outcome_" + r.outcome).format(

@@ -165,6 +165,7 @@ class SessionReport:
         self.texts = load_texts()
         self.parameters = dict(parameters or {})
         self.result = score_council(src.cards, src.sheets, src.ruleset, src.rules, src.rejections)
+        self.result.state = src.state  # a session's recorded decisions: "đã công nhận (Quyết định số …)"
         self._products = {p.product_id: p for p in src.state.products} if src.state else {}
 
     def t(self, key: str) -> str:
@@ -369,6 +370,13 @@ class SessionReport:
 
     def _recognition(self, r: Any) -> str:
         """What the council proposes for a product (its ``outcome``): a council proposes, it never recognises."""
+        standing = r.standing
+        if standing.status in ("recognised", "central_below", "central_5_star"):
+            return self.t("rep_standing_" + standing.status).format(
+                stars=standing.stars,
+                number=standing.decision.number if standing.decision else "…",
+                mean=standing.central.mean_total if standing.central else "…",
+            )
         threshold = self.result.level.forwards_from_total
         return self.t("rep_outcome_" + r.outcome).format(
             stars=r.stars, threshold="" if threshold is None else format_points(threshold, self.lang)

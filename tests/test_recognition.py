@@ -415,3 +415,23 @@ def test_the_dashboard_says_recognised_once_the_decision_is_recorded(store, make
     assert words("P01", "en") == "Recognised at 4★ (Decision No. 123/QĐ-UBND)"
     store.import_central_result(sid, central(("P03", "88.50", 4)), "77/BNNMT", "2026-09-01")
     assert words("P03") == "HĐ Trung ương: 88.50 điểm, 4★ — tỉnh xem xét công nhận 4★"
+
+
+def test_report_documents_and_ocop_score_carry_the_decision(store, make_session, tmp_path):
+    """A session file with a recorded decision: `ocop score` JSON has `recognition`, the report and the summary
+    table say "đã công nhận 4★ (Quyết định số …)"; the products without a decision stay proposals."""
+    from ocop_scoring.documents import outcome_text
+    from ocop_scoring.report import SessionReport, load_source
+
+    sid = make_session(store, held_on="2026-06-20")
+    store.recognise(sid, "123/QĐ-UBND", "2026-07-01", ["P01"])
+    path = tmp_path / "s.json"
+    path.write_bytes(dumps(store.export_session(sid)))
+
+    out = ocop("score", str(path), "--format", "json")
+    by_id = {p["product_id"]: p for p in json.loads(out.stdout)["products"]}
+    assert by_id["P01"]["recognition"]["decision"] == "123/QĐ-UBND" and "recognition" not in by_id["P02"]
+    report = SessionReport(load_source(path))
+    assert outcome_text(report, report.result.product("P01")) == "đã công nhận 4★ (Quyết định số 123/QĐ-UBND)"
+    assert outcome_text(report, report.result.product("P02")) == "đề xuất công nhận 3★"
+    assert report._recognition(report.result.product("P01")) == "đã công nhận 4★ (Quyết định số 123/QĐ-UBND)"
