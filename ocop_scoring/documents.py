@@ -56,10 +56,12 @@ def _t(key: str) -> str:
     return load_texts().t(key, "vi")
 
 
-def outcome_text(report: SessionReport, r: ProductResult) -> str:
-    """What the council proposes for a product, in Vietnamese ("đề xuất công nhận 4★", …)."""
-    standing = r.standing  # once a decision is recorded with the session, say what became of the proposal
-    if standing.status in ("recognised", "central_below", "central_5_star"):
+def outcome_text(report: SessionReport, r: ProductResult, *, decisions: bool = True) -> str:
+    """What the council proposes for a product, in Vietnamese ("đề xuất công nhận 4★", …); with ``decisions``,
+    what became of it once a decision is recorded ("đã công nhận 4★ (Quyết định số …)"). The minutes record
+    the meeting, so they keep the proposal (``decisions=False``)."""
+    standing = r.standing
+    if decisions and standing.status in ("recognised", "central_below", "central_5_star"):
         return _t("rep_standing_" + standing.status).format(
             stars=standing.stars,
             number=standing.decision.number if standing.decision else "…",
@@ -371,7 +373,7 @@ def minutes(report: SessionReport) -> Worksheet:
             outcome = f"{r.mean_text} điểm"
         else:
             outcome = f"{r.mean_text} điểm, {r.stars} sao"
-        proposal = outcome_text(report, r)
+        proposal = outcome_text(report, r, decisions=False)  # the minutes: what the meeting proposed
         ws.add(
             [cell(i, "number"), cell(name, "text"), cell(outcome, "text"), cell(proposal, "text")],
             max(text_height(name, 40), text_height(proposal, 22)),
