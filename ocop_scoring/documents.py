@@ -61,12 +61,8 @@ def outcome_text(report: SessionReport, r: ProductResult, *, decisions: bool = T
     what became of it once a decision is recorded ("đã công nhận 4★ (Quyết định số …)"). The minutes record
     the meeting, so they keep the proposal (``decisions=False``)."""
     standing = r.standing
-    if decisions and standing.status in ("recognised", "central_below", "central_5_star"):
-        return _t("rep_standing_" + standing.status).format(
-            stars=standing.stars,
-            number=standing.decision.number if standing.decision else "…",
-            mean=standing.central.mean_total if standing.central else "…",
-        )
+    if decisions and standing.decided:
+        return standing.words(_t("rep_standing_" + standing.status))
     level = report.result.level
     threshold = level.forwards_from_total
     return _t("rep_outcome_" + r.outcome).format(

@@ -45,6 +45,19 @@ class Standing:
     central: CentralResult | None = None  # the central council's result, when it came back
 
     @property
+    def decided(self) -> bool:
+        """Whether a recorded decision says what became of the council's proposal (pages then say so)."""
+        return self.status in ("recognised", "central_below", "central_5_star")
+
+    def words(self, template: str) -> str:
+        """A text template filled with the standing: ``{stars}``, the decision's ``{number}``, the central ``{mean}``."""
+        return template.format(
+            stars=self.stars,
+            number=self.decision.number if self.decision else "…",
+            mean=self.central.mean_total if self.central else "…",
+        )
+
+    @property
     def can_be_recognised(self) -> bool:
         """Whether a recognition decision may name the product now."""
         return self.status in ("proposed", "central_below") and self.stars > 0

@@ -371,12 +371,8 @@ class SessionReport:
     def _recognition(self, r: Any) -> str:
         """What the council proposes for a product (its ``outcome``): a council proposes, it never recognises."""
         standing = r.standing
-        if standing.status in ("recognised", "central_below", "central_5_star"):
-            return self.t("rep_standing_" + standing.status).format(
-                stars=standing.stars,
-                number=standing.decision.number if standing.decision else "…",
-                mean=standing.central.mean_total if standing.central else "…",
-            )
+        if standing.decided:
+            return standing.words(self.t("rep_standing_" + standing.status))
         threshold = self.result.level.forwards_from_total
         return self.t("rep_outcome_" + r.outcome).format(
             stars=r.stars, threshold="" if threshold is None else format_points(threshold, self.lang)

@@ -343,12 +343,8 @@ def outcome_text(result: ProductResult, snapshot: Snapshot, texts: Texts, lang: 
     ``short``: the results table's wording (one line of its last column where the language allows)."""
     prefix = "dash_proposal_" if short else "dash_outcome_"
     standing = result.standing  # a decision recorded with the session says what became of the proposal
-    if standing.status in ("recognised", "central_below", "central_5_star"):
-        return texts.t("dash_standing_" + standing.status, lang).format(
-            stars=standing.stars,
-            number=standing.decision.number if standing.decision else "…",
-            mean=standing.central.mean_total if standing.central else "…",
-        )
+    if standing.decided:
+        return standing.words(texts.t("dash_standing_" + standing.status, lang))
     if result.rejected or result.outcome == "rejected":
         return f"{KNOCKOUT_ICON} {texts.t(prefix + 'rejected', lang)}"
     level = snapshot.results.level
